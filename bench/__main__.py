@@ -1,0 +1,157 @@
+"""``python -m bench``: raw nats-py baselines, then the kit on SQLite and PostgreSQL, in one run."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+import nats
+from nats.aio.client import Client
+from nats.js import JetStreamContext
+
+from bench import env, kit, raw
+from bench.report import RESULTS, KitFigures, Rate, RawFigures, Report, render, write_json
+from pilar_contracts.consumers import ANALYTICS_REGISTRY
+
+DATABASES = ("sqlite", "postgresql")
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """The command line."""
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument(
+        "--events",
+        type=int,
+        default=20_000,
+        help="N (default 20,000; below a few thousand, start-up dominates)",
+    )
+    parser.add_argument("--only", choices=DATABASES, help="run the kit on one database only")
+    parser.add_argument("--window", type=int, default=500, help="publish window (relay_window)")
+    parser.add_argument("--batch", type=int, default=100, help="fetch batch (batch_size)")
+    parser.add_argument(
+        "--pg-url",
+        default=os.environ.get("PILAR_BENCH_PG_URL", env.DEFAULT_PG_ADMIN_URL),
+        help="PostgreSQL admin URL; a fresh database is created there and dropped after",
+    )
+    parser.add_argument(
+        "--no-middlewares",
+        action="store_true",
+        help="drop the Runtime's FastStream telemetry/Prometheus middlewares (diagnosis only)",
+    )
+    parser.add_argument(
+        "--profile", action="store_true", help="cProfile the kit phases into bench/results/"
+    )
+    args = parser.parse_args(argv)
+    if args.events < 1:
+        parser.error("--events must be at least 1")
+    return args
+
+
+def say(text: str) -> None:
+    """Progress on stderr, so that stdout holds only the table."""
+    print(text, file=sys.stderr, flush=True)
+
+
+async def raw_figures(nc: Client, args: argparse.Namespace) -> RawFigures:
+    """The raw nats-py baselines on a stream of their own: plain, then kit-shaped messages."""
+    js = nc.jetstream()
+    await raw.create_stream(js)
+    plain = await raw_pair(js, raw.PLAIN, args)
+    shaped = await raw_pair(js, kit.KIT_SHAPED, args)
+    await raw.delete_stream(js)
+    return RawFigures(plain[0], plain[1], shaped_publish=shaped[0], shaped_fetch_ack=shaped[1])
+
+
+async def raw_pair(
+    js: JetStreamContext, shape: raw.Shape, args: argparse.Namespace
+) -> tuple[Rate, Rate]:
+    """Publish then fetch+ack ``args.events`` messages of one shape."""
+    say(f"raw publish_async + fetch/ack of {args.events:,} {shape.name} messages ...")
+    publish = await raw.publish_rate(js, shape, args.events, args.window)
+    max_ack_pending = ANALYTICS_REGISTRY.max_ack_pending
+    fetch_ack = await raw.fetch_ack_rate(js, shape, args.events, args.batch, max_ack_pending)
+    return publish, fetch_ack
+
+
+async def kit_figures(
+    name: str, root: Path, nc: Client, nats_url: str, args: argparse.Namespace
+) -> KitFigures:
+    """The kit on one fresh database (a temp SQLite file or a new PostgreSQL database)."""
+    options = kit.Options(
+        count=args.events,
+        window=args.window,
+        batch_size=args.batch,
+        middlewares=not args.no_middlewares,
+        profile_dir=RESULTS.parent if args.profile else None,
+    )
+    say(f"kit on {name}: stage, relay, consume {args.events:,} events ...")
+    if name == "sqlite":
+        return await kit.measure(name, env.sqlite_url(root), nc, nats_url, options)
+    async with env.postgres_database(args.pg_url) as url:
+        return await kit.measure(name, url, nc, nats_url, options)
+
+
+async def run(args: argparse.Namespace) -> Report:
+    """One full run against a private nats-server in a temp folder."""
+    versions = env.versions()
+    pg_version = await env.postgres_version(args.pg_url) if args.only != "sqlite" else None
+    if pg_version:
+        versions["postgresql"] = pg_version
+    with (
+        tempfile.TemporaryDirectory(prefix="pilar-bench-") as tmp,
+        env.nats_server(Path(tmp)) as server,
+    ):
+        say(f"nats-server on {server.url} (store {tmp})")
+        nc = await nats.connect(server.url)
+        try:
+            report = Report(
+                events=args.events,
+                window=args.window,
+                batch_size=args.batch,
+                machine=env.machine(),
+                versions=versions,
+                raw=await raw_figures(nc, args),
+                middlewares=not args.no_middlewares,
+            )
+            await _kit_runs(report, Path(tmp), nc, server.url, args, pg_version)
+        finally:
+            await nc.close()
+    return report
+
+
+async def _kit_runs(
+    report: Report,
+    root: Path,
+    nc: Client,
+    nats_url: str,
+    args: argparse.Namespace,
+    pg_version: str | None,
+) -> None:
+    """Run the kit on each selected database; note PostgreSQL as skipped when unreachable."""
+    for name in DATABASES:
+        if args.only and name != args.only:
+            continue
+        if name == "postgresql" and pg_version is None:
+            report.skipped[name] = f"PostgreSQL unreachable at {args.pg_url}"
+            say(f"PostgreSQL unreachable at {args.pg_url}: skipped")
+            continue
+        report.kit.append(await kit_figures(name, root, nc, nats_url, args))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run, print the table, write ``bench/results/latest.json``."""
+    args = parse_args(argv)
+    report = asyncio.run(run(args))
+    print(render(report))
+    path = write_json(report)
+    print(f"\nwrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

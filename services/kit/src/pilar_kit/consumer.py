@@ -1,0 +1,273 @@
+"""Durable consumers: decode, dedupe through the inbox, apply a fetched batch in one transaction.
+
+PoisonError (undecodable, invalid, unknown type) goes straight to the dead-letter stream. A batch
+whose handlers fail is retried message by message, so one bad event never blocks the others;
+transient failures are redelivered with a growing delay up to ``max_attempts``, then dead-lettered.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+from uuid import UUID
+
+from nats.aio.msg import Msg
+from nats.js import JetStreamContext
+from opentelemetry import propagate, trace
+from opentelemetry.trace import SpanKind, Status, StatusCode
+from pydantic import ValidationError
+from sqlalchemy import Table
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from pilar_contracts import Envelope, EnvelopeError, Event, event_class
+from pilar_contracts.envelope import SPEC_VERSION
+from pilar_contracts.streams import ConsumerSpec
+from pilar_contracts.subjects import validate_region
+from pilar_kit.deadletters import dead_letter
+from pilar_kit.inbox import claim
+from pilar_kit.metrics import KitMetrics
+
+log = logging.getLogger("pilar.consumer")
+tracer = trace.get_tracer("pilar.kit.consumer")
+E = TypeVar("E", bound=Event)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What a handler may know of the message beside the event: its envelope and delivery."""
+
+    envelope: Envelope
+    subject: str
+    num_delivered: int
+
+
+Handler = Callable[[Any, Delivery, AsyncSession], Awaitable[None]]
+
+
+class PermanentError(Exception):
+    """A handler's verdict that an event can never be applied: dead-letter it at once."""
+
+
+class PoisonError(Exception):
+    """A message that cannot be decoded into a known, valid event."""
+
+
+class EventRouter:
+    """The handlers of one durable consumer, by event type."""
+
+    def __init__(self, spec: ConsumerSpec) -> None:
+        self.spec = spec
+        self.handlers: dict[type[Event], Handler] = {}
+
+    def on(
+        self, event_type: type[E]
+    ) -> Callable[[Callable[[E, Delivery, AsyncSession], Awaitable[None]]], Any]:
+        """Register ``handler(event, delivery, session)`` for an event type."""
+
+        def register(handler: Callable[[E, Delivery, AsyncSession], Awaitable[None]]) -> Any:
+            self.handlers[event_type] = handler
+            return handler
+
+        return register
+
+
+@dataclass(frozen=True)
+class Ready:
+    """A decoded message with its handler."""
+
+    msg: Msg
+    event: Event
+    delivery: Delivery
+    handler: Handler
+
+
+class BatchProcessor:
+    """Applies batches fetched by one durable consumer."""
+
+    def __init__(
+        self,
+        router: EventRouter,
+        *,
+        sessions: async_sessionmaker[AsyncSession],
+        inbox: Table,
+        jetstream: JetStreamContext | None,
+        metrics: KitMetrics,
+        max_attempts: int = 5,
+        backoff: tuple[float, ...] = (1.0, 4.0, 15.0, 60.0),
+    ) -> None:
+        self.router, self.sessions, self.inbox, self.js = router, sessions, inbox, jetstream
+        self.metrics, self.max_attempts, self.backoff = metrics, max_attempts, backoff
+        self.consumer = router.spec.durable
+
+    async def process(self, msgs: list[Msg]) -> None:
+        """Apply a fetched batch: poison to the DLQ, the rest in one transaction, then ack."""
+        ready: list[Ready] = []
+        skipped: list[Msg] = []
+        for msg in msgs:
+            try:
+                item = self.decode(msg)
+            except PoisonError as poison:
+                await self._dead_letter(msg, str(poison), "invalid")
+                continue
+            if item is None:
+                skipped.append(msg)
+            else:
+                ready.append(item)
+        self.metrics.count(self.consumer, "skipped", len(skipped))
+        if ready:
+            try:
+                await self._apply(ready)
+            except Exception:  # noqa: BLE001  find the culprit: retry one by one
+                log.info("batch of %d failed on %s; applying one by one", len(ready), self.consumer)
+                for item in ready:
+                    await self._apply_alone(item)
+            else:
+                for item in ready:
+                    await item.msg.ack()
+        for msg in skipped:
+            await msg.ack()
+
+    def decode(self, msg: Msg) -> Ready | None:
+        """Return the decoded message, None when this consumer has no handler for it."""
+        headers = msg.headers or {}
+        try:
+            envelope = Envelope.from_headers(headers)
+        except EnvelopeError:
+            raise PoisonError(_describe_envelope(headers)) from None
+        try:
+            event_type = event_class(envelope.type)
+        except KeyError:
+            raise PoisonError(_describe_type(envelope.type)) from None
+        handler = self.router.handlers.get(event_type)
+        if handler is None:
+            return None
+        try:
+            event = event_type.model_validate_json(msg.data)
+        except ValidationError as invalid:
+            raise PoisonError(_describe(invalid)) from None
+        delivery = Delivery(envelope, msg.subject, msg.metadata.num_delivered)
+        return Ready(msg, event, delivery, handler)
+
+    async def _apply(self, items: list[Ready]) -> None:
+        started = datetime.now(UTC)
+        applied = 0
+        async with self.sessions() as session, session.begin():
+            ids = {i.delivery.envelope.id for i in items}
+            fresh = await claim(session, self.inbox, self.consumer, ids, started)
+            for item in items:
+                event_id = item.delivery.envelope.id
+                if event_id not in fresh:
+                    continue
+                fresh.discard(event_id)  # the same event twice in one batch applies once
+                await self._call(item, session)
+                applied += 1
+        self.metrics.count(self.consumer, "applied", applied)
+        self.metrics.count(self.consumer, "duplicate", len(items) - applied)
+        self.metrics.batch_seconds.labels(self.metrics.service, self.consumer).observe(
+            (datetime.now(UTC) - started).total_seconds()
+        )
+
+    async def _call(self, item: Ready, session: AsyncSession) -> None:
+        envelope = item.delivery.envelope
+        context = propagate.extract(item.msg.headers or {})
+        attributes = {
+            "messaging.system": "nats",
+            "messaging.destination.template": envelope.type,
+            "messaging.consumer.group.name": self.consumer,
+            "messaging.message.id": str(envelope.id),
+        }
+        with tracer.start_as_current_span(
+            f"{envelope.type} process",
+            context=context,
+            kind=SpanKind.CONSUMER,
+            attributes=attributes,
+        ) as span:
+            try:
+                await item.handler(item.event, item.delivery, session)
+            except Exception as exc:
+                span.set_status(Status(StatusCode.ERROR, type(exc).__name__))
+                raise
+
+    async def _apply_alone(self, item: Ready) -> None:
+        try:
+            await self._apply([item])
+        except PermanentError as rejected:
+            await self._dead_letter(item.msg, f"rejected: {rejected}", "rejected")
+        except Exception as exc:  # noqa: BLE001  transient until proven otherwise
+            attempt = item.delivery.num_delivered
+            if attempt >= self.max_attempts:
+                await self._dead_letter(
+                    item.msg, f"exhausted after {attempt}: {type(exc).__name__}", "exhausted"
+                )
+                return
+            delay = self.backoff[min(attempt - 1, len(self.backoff) - 1)]
+            log.warning(
+                "%s failed on %s (%s); retry %d in %.0fs",
+                item.delivery.envelope.type,
+                self.consumer,
+                type(exc).__name__,
+                attempt,
+                delay,
+            )
+            self.metrics.count(self.consumer, "retried")
+            await item.msg.nak(delay=delay)
+        else:
+            await item.msg.ack()
+
+    async def _dead_letter(self, msg: Msg, reason: str, kind: str) -> None:
+        if self.js is None:
+            raise RuntimeError("consumer not connected: no JetStream to dead-letter to")
+        await dead_letter(self.js, msg, consumer=self.consumer, reason=reason)
+        self.metrics.count(self.consumer, "dead_lettered")
+        self.metrics.dead_letters.labels(self.metrics.service, self.consumer, kind).inc()
+        log.warning("dead-lettered a %s message on %s: %s", kind, self.consumer, reason[:200])
+
+
+_REQUIRED_HEADERS = ("ce-specversion", "ce-id", "ce-source", "ce-type", "ce-subject", "ce-time")
+_TYPE_NAME = re.compile(r"pilar(\.[a-z][a-z0-9_]*)+\.v[0-9]+")
+
+
+def _aware_time(value: str) -> None:
+    if datetime.fromisoformat(value).tzinfo is None:
+        raise ValueError("naive")
+
+
+def _describe_envelope(headers: Mapping[str, str]) -> str:
+    """Name the missing or malformed CloudEvents headers without echoing their values."""
+    missing = [name for name in _REQUIRED_HEADERS if name not in headers]
+    if missing:
+        return "invalid envelope: missing " + ", ".join(missing)
+    if headers["ce-specversion"] != SPEC_VERSION:
+        return "invalid envelope: unsupported ce-specversion"
+    checks: dict[str, Callable[[str], object]] = {
+        "ce-id": UUID,
+        "ce-time": _aware_time,
+        "ce-region": validate_region,
+    }
+    malformed = []
+    for name, check in checks.items():
+        try:
+            check(headers.get(name, ""))
+        except ValueError:
+            malformed.append(name)
+    return "invalid envelope: malformed " + (", ".join(malformed) or "attributes")
+
+
+def _describe_type(type_name: str) -> str:
+    """Name an unknown event type only when it has the shape of one (never echo anything else)."""
+    if _TYPE_NAME.fullmatch(type_name):
+        return f"unknown event type {type_name}"
+    return "unknown event type (malformed ce-type)"
+
+
+def _describe(invalid: ValidationError) -> str:
+    """Say what was wrong without echoing the input (it may hold personal data)."""
+    parts = []
+    for error in invalid.errors(include_input=False, include_url=False)[:5]:
+        where = ".".join(str(p) for p in error["loc"]) or "body"
+        parts.append(f"{where}: {error['msg']}")
+    return "invalid event: " + "; ".join(parts)

@@ -1,0 +1,157 @@
+"""Outbox relay: publishes staged events to JetStream in order, in windows of async publishes.
+
+Rows are marked sent only after the PubAck. ``Nats-Msg-Id`` equals the event id, so a row
+published twice (crash between PubAck and the update) is dropped by JetStream's duplicate window.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from nats.js import JetStreamContext
+from sqlalchemy import Table, delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from pilar_kit.leader import Leadership
+from pilar_kit.metrics import KitMetrics
+
+log = logging.getLogger("pilar.relay")
+
+
+class Relay:
+    """Publishes one service's outbox; one active relay per service database."""
+
+    def __init__(
+        self,
+        *,
+        table: Table,
+        sessions: async_sessionmaker[AsyncSession],
+        jetstream: JetStreamContext,
+        metrics: KitMetrics,
+        leadership: Leadership,
+        window: int = 500,
+        poll_seconds: float = 1.0,
+        ack_timeout: float = 5.0,
+        retention: timedelta = timedelta(days=7),
+    ) -> None:
+        self.table, self.sessions, self.js = table, sessions, jetstream
+        self.metrics, self.leadership = metrics, leadership
+        self.window, self.poll_seconds, self.ack_timeout = window, poll_seconds, ack_timeout
+        self.retention = retention
+        self._wake = asyncio.Event()
+        self._backoff = 0.0
+        self.healthy = True
+
+    def wake(self) -> None:
+        """Ask the relay to run now (called after a commit that staged events)."""
+        self._wake.set()
+
+    async def run(self) -> None:
+        """Relay forever: publish whenever woken or every ``poll_seconds``."""
+        last_prune = datetime.min.replace(tzinfo=UTC)
+        while True:
+            if not await self.leadership.acquire():
+                await asyncio.sleep(self.poll_seconds)
+                continue
+            self._wake.clear()  # a commit from here on, even during this round, wakes the next
+            published = await self._round()
+            if datetime.now(UTC) - last_prune > timedelta(hours=1):
+                last_prune = datetime.now(UTC)
+                await self.prune()
+            if published >= self.window:
+                continue  # more waiting: keep going without sleeping
+            await self._sleep()
+
+    async def _sleep(self) -> None:
+        if self._backoff:  # NATS or the database is down: keep the retry pace, ignore wake-ups
+            await asyncio.sleep(self._backoff)
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), timeout=self.poll_seconds)
+
+    async def _round(self) -> int:
+        try:
+            published = await self.publish_pending()
+        except Exception as exc:  # noqa: BLE001  NATS or the database down: back off and retry
+            self.healthy = False
+            self.metrics.outbox_failures.inc()
+            self._backoff = min(max(self._backoff * 2, 0.5), 30.0)
+            log.warning(
+                "outbox relay round failed (%s); retrying in %.1fs",
+                type(exc).__name__,
+                self._backoff,
+            )
+            return 0
+        self.healthy, self._backoff = True, 0.0
+        return published
+
+    async def publish_pending(self) -> int:
+        """Publish one window of pending rows; return how many were acknowledged."""
+        rows = await self._pending()
+        if not rows:
+            self.metrics.outbox_backlog.set(0)
+            return 0
+        acked = await self._publish(rows)
+        if acked:
+            await self._mark_published(acked)
+        if len(acked) < len(rows):
+            raise RelayIncompleteError(
+                f"{len(rows) - len(acked)} of {len(rows)} events not acknowledged"
+            )
+        return len(acked)
+
+    async def _pending(self) -> list[Any]:
+        t = self.table
+        async with self.sessions() as session, session.begin():
+            query = select(t.c.id, t.c.subject, t.c.headers, t.c.payload, t.c.created_at)
+            query = query.where(t.c.published_at.is_(None)).order_by(t.c.id).limit(self.window)
+            rows = list((await session.execute(query)).all())
+            if len(rows) == self.window:
+                backlog = await session.scalar(
+                    select(func.count()).where(t.c.published_at.is_(None))
+                )
+                self.metrics.outbox_backlog.set(backlog or 0)
+            else:
+                self.metrics.outbox_backlog.set(len(rows))
+            return rows
+
+    async def _publish(self, rows: list[Any]) -> list[int]:
+        futures = []
+        for row in rows:  # sent in id order on one connection: JetStream stores them in order
+            futures.append(
+                await self.js.publish_async(row.subject, row.payload, headers=dict(row.headers))
+            )
+        done, pending = await asyncio.wait(futures, timeout=self.ack_timeout)
+        for future in pending:
+            future.cancel()
+        now = datetime.now(UTC)
+        acked = []
+        for row, future in zip(rows, futures, strict=True):
+            if future in done and future.exception() is None:
+                acked.append(row.id)
+                self.metrics.outbox_lag.observe((now - row.created_at).total_seconds())
+        return acked
+
+    async def _mark_published(self, ids: list[int]) -> None:
+        t = self.table
+        async with self.sessions() as session, session.begin():
+            await session.execute(
+                update(t).where(t.c.id.in_(ids)).values(published_at=datetime.now(UTC))
+            )
+        self.metrics.outbox_published.inc(len(ids))
+
+    async def prune(self) -> int:
+        """Delete published rows older than the retention; return how many."""
+        cutoff = datetime.now(UTC) - self.retention
+        t = self.table
+        async with self.sessions() as session, session.begin():
+            result = await session.execute(delete(t).where(t.c.published_at < cutoff))
+        return int(getattr(result, "rowcount", 0) or 0)
+
+
+class RelayIncompleteError(RuntimeError):
+    """Some events of a window were not acknowledged; they are retried next round."""

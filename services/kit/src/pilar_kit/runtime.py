@@ -1,0 +1,242 @@
+"""The one place that wires a service process: database, broker, relay, consumers, telemetry."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import nats
+import nats.errors
+from faststream import AckPolicy, Context
+from faststream.nats import JStream, NatsBroker, PullSub
+from faststream.nats.message import NatsBatchMessage
+from faststream.nats.opentelemetry import NatsTelemetryMiddleware
+from faststream.nats.prometheus import NatsPrometheusMiddleware
+from nats.aio.client import Client
+from prometheus_client import CollectorRegistry
+from sqlalchemy import MetaData, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from pilar_kit.consumer import BatchProcessor, EventRouter
+from pilar_kit.db import create_engine, session_factory
+from pilar_kit.inbox import INBOX
+from pilar_kit.leader import leadership_for
+from pilar_kit.metrics import KitMetrics
+from pilar_kit.migrations import upgrade
+from pilar_kit.outbox import OUTBOX, Outbox
+from pilar_kit.provision import provision
+from pilar_kit.relay import Relay
+from pilar_kit.settings import ServiceSettings
+from pilar_kit.telemetry import setup_logging, setup_tracing
+
+log = logging.getLogger("pilar.runtime")
+Job = Callable[["Runtime"], Awaitable[None]]
+
+
+def guard_fetch(subscription: Any) -> None:
+    """Make nats-py's bare ``asyncio.TimeoutError`` look like the ``nats`` timeout it means.
+
+    nats-py 2.16 raises a bare TimeoutError from ``_fetch_n`` when the deadline passes between
+    its two pull requests. FastStream 0.7.8's batch loop only catches ``nats.errors.TimeoutError``,
+    so the loop task dies and drops the messages it had already fetched in that round; they are
+    redelivered only after ``ack_wait``. Translating the error lets the loop process them now.
+    """
+    fetch = subscription.fetch
+    if getattr(fetch, "pilar_guarded", False):
+        return
+
+    async def guarded(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return await fetch(*args, **kwargs)
+        except nats.errors.TimeoutError:
+            raise
+        except TimeoutError:
+            raise nats.errors.TimeoutError from None
+
+    guarded.pilar_guarded = True  # type: ignore[attr-defined]
+    subscription.fetch = guarded
+
+
+async def _no_decode(*_: Any) -> None:
+    """Leave bodies undecoded: the kit decodes each message itself, poison included."""
+    return
+
+
+class Runtime:
+    """Everything one service process owns, started and stopped together."""
+
+    def __init__(
+        self,
+        *,
+        service: str,
+        settings: ServiceSettings,
+        metadata: MetaData,
+        migrations: Path,
+        routers: Sequence[EventRouter] = (),
+        jobs: Sequence[Job] = (),
+    ) -> None:
+        self.service, self.settings, self.migrations = service, settings, migrations
+        setup_logging(service, settings.log_level)
+        self.tracer_provider = setup_tracing(service, settings.otlp_endpoint, settings.trace_file)
+        self.registry = CollectorRegistry()
+        self.metrics = KitMetrics(self.registry, service)
+        self.engine = create_engine(settings.database(service))
+        if settings.trace_sql:
+            from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
+
+            SQLAlchemyInstrumentor().instrument(
+                engine=self.engine.sync_engine, tracer_provider=self.tracer_provider
+            )
+        self.sessions = session_factory(self.engine)
+        self.outbox = Outbox(metadata.tables[OUTBOX])
+        self.inbox = metadata.tables[INBOX]
+        self.broker = NatsBroker(
+            settings.nats_url,
+            max_reconnect_attempts=-1,
+            log_level=logging.DEBUG,  # per-batch "Received/Processed" lines only when debugging
+            middlewares=[
+                NatsTelemetryMiddleware(tracer_provider=self.tracer_provider),
+                NatsPrometheusMiddleware(registry=self.registry, app_name=service),
+            ],
+        )
+        self._subscribers: list[Any] = []
+        self.processors = [self._subscribe(router) for router in routers]
+        self.jobs = list(jobs)
+        self.nc: Client | None = None
+        self.relay: Relay | None = None
+        self.started = False
+        self._tasks: list[asyncio.Task[None]] = []
+
+    def _subscribe(self, router: EventRouter) -> BatchProcessor:
+        processor = BatchProcessor(
+            router, sessions=self.sessions, inbox=self.inbox, jetstream=None, metrics=self.metrics
+        )
+        spec = router.spec
+
+        async def consume(message: NatsBatchMessage = Context("message")) -> None:  # noqa: B008
+            await processor.process(message.raw_message)
+
+        consume.__name__ = f"consume_{spec.durable.replace('-', '_')}"
+        subscriber = self.broker.subscriber(
+            spec.filter_subject,
+            stream=JStream(spec.stream, declare=False),  # declared once, by provisioning
+            durable=spec.durable,
+            pull_sub=PullSub(
+                batch_size=self.settings.batch_size, timeout=self.settings.fetch_timeout, batch=True
+            ),
+            ack_policy=AckPolicy.MANUAL,  # the kit acks, naks with delay, or dead-letters
+            decoder=_no_decode,
+            title=spec.durable,
+            description=spec.description,
+        )
+        subscriber(consume)
+        self._subscribers.append(subscriber)
+        return processor
+
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """One unit of work: commit on success (waking the relay), roll back on error."""
+        async with self.sessions() as session, session.begin():
+            yield session
+
+    async def start(self) -> None:
+        """Migrate, connect, provision, then start the relay, consumers and jobs."""
+        if self.settings.migrate_on_start:
+            await upgrade(self.engine, self.migrations)
+        self.nc = await self._connect()
+        js = self.nc.jetstream()
+        if self.settings.provision_on_start:
+            await provision(js)
+        for processor in self.processors:
+            processor.js = js
+        self.relay = Relay(
+            table=self.outbox.table,
+            sessions=self.sessions,
+            jetstream=js,
+            metrics=self.metrics,
+            leadership=leadership_for(self.engine, f"pilar-{self.service}-relay"),
+            window=self.settings.relay_window,
+        )
+        self.outbox.on_committed(self.relay.wake)
+        self._spawn("relay", lambda _: self.relay.run() if self.relay else asyncio.sleep(0))
+        await self.broker.start()
+        for subscriber in self._subscribers:
+            guard_fetch(subscriber.subscription)
+        for job in self.jobs:
+            self._spawn(getattr(job, "__name__", "job"), job)
+        self.started = True
+        log.info("%s started (database %s)", self.service, self.engine.dialect.name)
+
+    async def _connect(self) -> Client:
+        """Connect to NATS, waiting for it at start-up (it may come up after the service)."""
+        delay = 0.5
+        while True:
+            try:
+                return await nats.connect(
+                    self.settings.nats_url, name=f"pilar-{self.service}", max_reconnect_attempts=-1
+                )
+            except Exception as exc:  # noqa: BLE001
+                log.warning(
+                    "waiting for NATS at %s (%s)", self.settings.nats_url, type(exc).__name__
+                )
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 10)
+
+    def _spawn(self, name: str, job: Job) -> None:
+        async def supervised() -> None:
+            while True:  # a background job that crashes is restarted, never silently gone
+                try:
+                    await job(self)
+                    return
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    log.exception("background job %s crashed; restarting in 2s", name)
+                    await asyncio.sleep(2)
+
+        self._tasks.append(asyncio.create_task(supervised(), name=name))
+
+    async def stop(self) -> None:
+        """Stop consumers, jobs and the relay; close connections."""
+        self.started = False
+        with contextlib.suppress(Exception):
+            await self.broker.stop()
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks.clear()
+        if self.relay:
+            await self.relay.leadership.release()
+        if self.nc and not self.nc.is_closed:
+            with contextlib.suppress(Exception):
+                await self.nc.drain()
+        await self.engine.dispose()
+        self.tracer_provider.force_flush()
+
+    async def readiness(self) -> dict[str, bool]:
+        """Report whether NATS and the database answer and the consumers are attached."""
+        checks = {"nats": bool(self.nc and self.nc.is_connected), "started": self.started}
+        try:
+            async with asyncio.timeout(2), self.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+            checks["database"] = True
+        except Exception:  # noqa: BLE001
+            checks["database"] = False
+        checks["consumers"] = await self._consumers_attached()
+        return checks
+
+    async def _consumers_attached(self) -> bool:
+        if not (self.nc and self.nc.is_connected and self.started):
+            return False
+        js = self.nc.jetstream()
+        try:
+            async with asyncio.timeout(2):
+                for processor in self.processors:
+                    await js.consumer_info(processor.router.spec.stream, processor.consumer)
+        except Exception:  # noqa: BLE001
+            return False
+        return True

@@ -1,0 +1,48 @@
+"""Command line of every service: ``python -m pilar_<service> [serve|migrate]``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from collections.abc import Callable
+from pathlib import Path
+
+import uvicorn
+from fastapi import FastAPI
+
+from pilar_kit.db import create_engine
+from pilar_kit.migrations import upgrade
+from pilar_kit.settings import ServiceSettings
+
+
+def service_main(
+    service: str,
+    settings: ServiceSettings,
+    create_app: Callable[[ServiceSettings], FastAPI],
+    migrations: Path,
+    command: str | None = None,
+) -> None:
+    """Serve the HTTP API with its consumers, or apply the database migrations and exit."""
+    if command is None:
+        parser = argparse.ArgumentParser(prog=f"pilar-{service}")
+        parser.add_argument("command", nargs="?", default="serve", choices=["serve", "migrate"])
+        command = parser.parse_args().command
+    if command == "migrate":
+        asyncio.run(_migrate(settings.database(service), migrations))
+        print(f"{service}: database migrated to head")
+        return
+    uvicorn.run(
+        create_app(settings),
+        host=settings.http_host,
+        port=settings.http_port,
+        log_level=settings.log_level.lower(),
+        access_log=False,  # request paths may carry ids; traces and metrics tell the rest
+    )
+
+
+async def _migrate(url: str, migrations: Path) -> None:
+    engine = create_engine(url)
+    try:
+        await upgrade(engine, migrations)
+    finally:
+        await engine.dispose()

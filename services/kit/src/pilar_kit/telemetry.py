@@ -1,0 +1,48 @@
+"""OpenTelemetry and logging set-up: OTLP export only when an endpoint is configured."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from opentelemetry import trace
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter
+
+log = logging.getLogger("pilar.telemetry")
+
+
+def setup_logging(service: str, level: str = "INFO") -> None:
+    """Log lines prefixed with the service name; no personal data is ever logged."""
+    logging.basicConfig(
+        level=level.upper(),
+        format=f"%(asctime)s {service} %(levelname)s %(name)s: %(message)s",
+        force=True,
+    )
+
+
+def _span_line(span: ReadableSpan) -> str:
+    return str(span.to_json(indent=None)) + "\n"
+
+
+def setup_tracing(
+    service: str, otlp_endpoint: str | None = None, trace_file: Path | None = None
+) -> TracerProvider:
+    """Create the service's tracer provider and make it the global one."""
+    provider = TracerProvider(resource=Resource.create({"service.name": f"pilar-{service}"}))
+    if otlp_endpoint:
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+        otlp = OTLPSpanExporter(endpoint=f"{otlp_endpoint.rstrip('/')}/v1/traces")
+        provider.add_span_processor(BatchSpanProcessor(otlp))
+    if trace_file:  # spans as JSON lines: for a machine without a collector, and the e2e test
+        trace_file.parent.mkdir(parents=True, exist_ok=True)
+        out = open(trace_file, "a", encoding="utf-8")  # noqa: SIM115  lives as long as the process
+        exporter = ConsoleSpanExporter(out=out, formatter=_span_line)
+        provider.add_span_processor(BatchSpanProcessor(exporter, schedule_delay_millis=200))
+    if isinstance(trace.get_tracer_provider(), TracerProvider):
+        log.debug("a tracer provider is already set in this process; keeping it")
+    else:
+        trace.set_tracer_provider(provider)
+    return provider

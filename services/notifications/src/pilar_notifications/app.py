@@ -1,0 +1,41 @@
+"""Wiring of the notifications service: the only place that builds its runtime and HTTP app."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from pilar_kit.http import create_http_app
+from pilar_kit.runtime import Runtime
+from pilar_kit.settings import ServiceSettings
+from pilar_notifications import api, handlers
+from pilar_notifications.channels import EmailChannel
+from pilar_notifications.dispatcher import Dispatcher
+from pilar_notifications.settings import NotificationsSettings
+from pilar_notifications.store import Base
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def create_app(settings: ServiceSettings) -> FastAPI:
+    """Build the notifications runtime, its consumers, dispatcher and HTTP API."""
+    assert isinstance(settings, NotificationsSettings)
+    email = EmailChannel(
+        settings.smtp_host, settings.smtp_port, settings.smtp_sender, settings.smtp_timeout
+    )
+    dispatcher = Dispatcher(settings, {email.name: email})
+    runtime = Runtime(
+        service="notifications",
+        settings=settings,
+        metadata=Base.metadata,
+        migrations=MIGRATIONS,
+        routers=[handlers.contacts, handlers.registry_events],
+        jobs=[dispatcher.run],
+    )
+    return create_http_app(
+        runtime,
+        title="Pilar notifications",
+        description="Pemberitahuan kepada PSKS dan operator melalui e-mail, SMS, dan WhatsApp.",
+        routers=[api.router],
+    )

@@ -1,0 +1,48 @@
+"""Delivery channels behind one interface; e-mail over SMTP for now."""
+
+from __future__ import annotations
+
+from email.message import EmailMessage
+from typing import Protocol
+
+import aiosmtplib
+
+from pilar_notifications.templates import Message
+
+
+class DeliveryFailed(Exception):  # noqa: N818
+    """A channel could not deliver; ``reason_code`` says why without personal data."""
+
+    def __init__(self, reason_code: str) -> None:
+        super().__init__(reason_code)
+        self.reason_code = reason_code
+
+
+class Channel(Protocol):
+    """A way to reach a person."""
+
+    name: str
+
+    async def send(self, address: str, message: Message) -> None:
+        """Deliver the message or raise DeliveryFailed."""
+
+
+class EmailChannel:
+    """E-mail through an SMTP server."""
+
+    name = "email"
+
+    def __init__(self, host: str, port: int, sender: str, timeout: float = 10.0) -> None:
+        self.host, self.port, self.sender, self.timeout = host, port, sender, timeout
+
+    async def send(self, address: str, message: Message) -> None:
+        """Send one e-mail."""
+        email = EmailMessage()
+        email["From"], email["To"], email["Subject"] = self.sender, address, message.subject
+        email.set_content(message.body)
+        try:
+            await aiosmtplib.send(email, hostname=self.host, port=self.port, timeout=self.timeout)
+        except aiosmtplib.SMTPRecipientsRefused:
+            raise DeliveryFailed("recipient_refused") from None
+        except (aiosmtplib.SMTPException, OSError, TimeoutError):
+            raise DeliveryFailed("smtp_unavailable") from None

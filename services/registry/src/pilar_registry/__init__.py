@@ -1,0 +1,1 @@
+"""Pilar package."""

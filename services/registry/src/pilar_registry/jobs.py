@@ -1,0 +1,37 @@
+"""Registry background jobs: the certification expiry scheduler."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import UTC, datetime
+
+from pilar_kit.runtime import Runtime
+from pilar_registry.usecases import scan_expiries
+
+log = logging.getLogger("pilar.registry.expiry")
+
+
+class ExpiryScheduler:
+    """Announces expiry notices and expiries every ``interval`` seconds."""
+
+    def __init__(self, interval: float) -> None:
+        self.interval = interval
+
+    async def run(self, runtime: Runtime) -> None:
+        """Scan forever."""
+        while True:
+            staged = await self.scan(runtime)
+            if staged:
+                log.info("announced %d certification expiry events", staged)
+            await asyncio.sleep(self.interval)
+
+    async def scan(self, runtime: Runtime) -> int:
+        """One full scan, in bounded transactions; return how many events were staged."""
+        total, today = 0, datetime.now(UTC).date()
+        while True:
+            async with runtime.transaction() as session:
+                staged = await scan_expiries(session, runtime.outbox, today=today)
+            total += staged
+            if staged == 0:
+                return total

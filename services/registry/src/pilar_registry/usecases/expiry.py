@@ -1,0 +1,96 @@
+"""The expiry scheduler's work: notices 30, 7 and 1 days before, and the expiry itself."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from pilar_contracts import wrap
+from pilar_contracts.events.registry import SOURCE, CertificationExpired, CertificationExpiring
+from pilar_kit.outbox import Outbox
+from pilar_registry.domain import EXPIRY_NOTICE_DAYS, notice_due
+from pilar_registry.store import CertificationRow, ExpiryNoticeRow, VolunteerRow
+
+
+async def scan_expiries(
+    session: AsyncSession, outbox: Outbox, *, today: date, limit: int = 1000
+) -> int:
+    """Announce due expiry notices and expiries; return how many events were staged."""
+    staged = await _notices(session, outbox, today, limit)
+    return staged + await _expired(session, outbox, today, limit)
+
+
+async def _notices(session: AsyncSession, outbox: Outbox, today: date, limit: int) -> int:
+    horizon = today + timedelta(days=max(EXPIRY_NOTICE_DAYS))
+    query = (
+        select(
+            CertificationRow.id,
+            CertificationRow.volunteer_id,
+            CertificationRow.valid_until,
+            VolunteerRow.region,
+        )
+        .join(VolunteerRow, VolunteerRow.id == CertificationRow.volunteer_id)
+        .where(CertificationRow.revoked_at.is_(None))
+        .where(CertificationRow.valid_until.between(today, horizon))
+        .limit(limit)
+    )
+    rows = (await session.execute(query)).all()
+    sent = await _sent(session, [r.id for r in rows])
+    staged = 0
+    for row in rows:
+        days = notice_due(row.valid_until, today, sent.get(row.id, set()))
+        if days is None:
+            continue
+        session.add(ExpiryNoticeRow(certification_id=row.id, days=days, sent_at=datetime.now(UTC)))
+        event = CertificationExpiring(
+            volunteer_id=row.volunteer_id,
+            certification_id=row.id,
+            valid_until=row.valid_until,
+            days_left=(row.valid_until - today).days,
+        )
+        await outbox.stage(
+            session,
+            wrap(event, source=SOURCE, subject=f"volunteer/{row.volunteer_id}", region=row.region),
+        )
+        staged += 1
+    return staged
+
+
+async def _sent(session: AsyncSession, ids: list[object]) -> dict[object, set[int]]:
+    if not ids:
+        return {}
+    query = select(ExpiryNoticeRow.certification_id, ExpiryNoticeRow.days).where(
+        ExpiryNoticeRow.certification_id.in_(ids)
+    )
+    sent: dict[object, set[int]] = {}
+    for certification_id, days in (await session.execute(query)).all():
+        sent.setdefault(certification_id, set()).add(days)
+    return sent
+
+
+async def _expired(session: AsyncSession, outbox: Outbox, today: date, limit: int) -> int:
+    query = (
+        select(CertificationRow.id, CertificationRow.volunteer_id, VolunteerRow.region)
+        .join(VolunteerRow, VolunteerRow.id == CertificationRow.volunteer_id)
+        .where(CertificationRow.valid_until < today)
+        .where(CertificationRow.expired_announced.is_(False))
+        .where(CertificationRow.revoked_at.is_(None))
+        .limit(limit)
+    )
+    rows = (await session.execute(query)).all()
+    for row in rows:
+        event = CertificationExpired(volunteer_id=row.volunteer_id, certification_id=row.id)
+        await outbox.stage(
+            session,
+            wrap(event, source=SOURCE, subject=f"volunteer/{row.volunteer_id}", region=row.region),
+        )
+    if rows:
+        ids = [r.id for r in rows]
+        await session.execute(
+            update(CertificationRow)
+            .where(CertificationRow.id.in_(ids))
+            .values(expired_announced=True)
+        )
+    return len(rows)
