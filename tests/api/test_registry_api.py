@@ -181,6 +181,18 @@ async def test_malformed_input_is_a_422_naming_the_field(
     assert await _staged(runtime) == []
 
 
+async def test_a_422_names_what_is_wrong_without_echoing_personal_data(
+    registry: Service,
+) -> None:
+    http, _ = registry
+    incomplete = {k: v for k, v in VOLUNTEER.items() if k != "psks_type"}
+    response = await http.post("/volunteers", json=incomplete, headers=MAGELANG)
+    assert response.status_code == 422
+    assert [e["loc"][-1] for e in response.json()["detail"]] == ["psks_type"]
+    assert NIK not in response.text
+    assert "Budi Santoso" not in response.text
+
+
 async def test_certification_rules_and_revocation(registry: Service) -> None:
     http, runtime = registry
     volunteer_id = await enrol(http, region="33.71.01.1003", serial=7)

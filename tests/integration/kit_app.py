@@ -336,10 +336,14 @@ class KitApp:
         return int(await self.scalar(query))
 
     async def outbox_rows(self) -> list[Any]:
-        """Every outbox row: id, event id, created and published times."""
+        """Every outbox row: id, event id, created and published times, attempts."""
         async with self.sessions() as session, session.begin():
             query = select(
-                OUTBOX.c.id, OUTBOX.c.event_id, OUTBOX.c.created_at, OUTBOX.c.published_at
+                OUTBOX.c.id,
+                OUTBOX.c.event_id,
+                OUTBOX.c.created_at,
+                OUTBOX.c.published_at,
+                OUTBOX.c.attempts,
             ).order_by(OUTBOX.c.id)
             return list((await session.execute(query)).all())
 

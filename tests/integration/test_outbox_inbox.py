@@ -310,3 +310,23 @@ async def test_provisioning_creates_then_updates_consumers_and_streams(nc: Clien
     stream = await js.stream_info(REGISTRY.name)
     assert stream.config.duplicate_window == 600
     assert (await js.consumer_info(spec.stream, spec.durable)).config.max_deliver == 9
+
+
+async def test_a_row_no_stream_takes_holds_back_the_rows_behind_it(app: KitApp, nc: Client) -> None:
+    js = nc.jetstream()
+    await provision(js, consumers=[])
+    events = [certified() for _ in range(5)]
+    stray = events[2].model_copy(update={"nats_subject": "pilar.nowhere.stray.v1.33.71"})
+    await app.stage(*events[:2], stray, *events[3:])
+    relay = app.relay(js, window=10, ack_timeout=2.0)
+
+    with pytest.raises(RelayIncompleteError):
+        await relay.publish_pending()
+
+    # only the run before the stray row counts as sent; it and the rows behind it wait, in order
+    rows = await app.outbox_rows()
+    assert [row.published_at is not None for row in rows] == [True, True, False, False, False]
+    assert [row.attempts for row in rows] == [0, 0, 1, 0, 0]
+    with pytest.raises(RelayIncompleteError):
+        await relay.publish_pending()
+    assert [row.attempts for row in await app.outbox_rows()] == [0, 0, 2, 0, 0]

@@ -99,6 +99,7 @@ class Relay:
         if acked:
             await self._mark_published(acked)
         if len(acked) < len(rows):
+            await self._count_attempt(rows[len(acked)].id)
             raise RelayIncompleteError(
                 f"{len(rows) - len(acked)} of {len(rows)} events not acknowledged"
             )
@@ -131,9 +132,12 @@ class Relay:
         now = datetime.now(UTC)
         acked = []
         for row, future in zip(rows, futures, strict=True):
-            if future in done and future.exception() is None:
-                acked.append(row.id)
-                self.metrics.outbox_lag.observe((now - row.created_at).total_seconds())
+            if future not in done or future.exception() is not None:
+                # Only the leading run counts as sent: the rest is published again, in order,
+                # next round (JetStream drops the copies it already stored, by Nats-Msg-Id).
+                break
+            acked.append(row.id)
+            self.metrics.outbox_lag.observe((now - row.created_at).total_seconds())
         return acked
 
     async def _mark_published(self, ids: list[int]) -> None:
@@ -143,6 +147,14 @@ class Relay:
                 update(t).where(t.c.id.in_(ids)).values(published_at=datetime.now(UTC))
             )
         self.metrics.outbox_published.inc(len(ids))
+
+    async def _count_attempt(self, row_id: int) -> None:
+        """Count a failed attempt on the row that holds the queue up, so ops can find it."""
+        t = self.table
+        async with self.sessions() as session, session.begin():
+            await session.execute(
+                update(t).where(t.c.id == row_id).values(attempts=t.c.attempts + 1)
+            )
 
     async def prune(self) -> int:
         """Delete published rows older than the retention; return how many."""

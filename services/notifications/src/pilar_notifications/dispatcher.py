@@ -30,12 +30,13 @@ class Dispatcher:
 
     async def run(self, runtime: Runtime) -> None:
         """Deliver forever: whenever something is due, else poll."""
-        self.outcomes = Counter(
-            "pilar_notifications_total",
-            "Notification attempts by channel and outcome",
-            ["channel", "outcome"],
-            registry=runtime.registry,
-        )
+        if self.outcomes is None:  # once: a restarted loop must not register the metric again
+            self.outcomes = Counter(
+                "pilar_notifications_total",
+                "Notification attempts by channel and outcome",
+                ["channel", "outcome"],
+                registry=runtime.registry,
+            )
         while True:
             if not await self.dispatch_due(runtime):
                 await asyncio.sleep(self.settings.dispatch_poll_seconds)
