@@ -183,10 +183,29 @@ class CertifiedHandler:
             raise PermanentError("certificate scheme withdrawn")
 
 
-def router_for(spec: ConsumerSpec, handler: CertifiedHandler) -> EventRouter:
+class CertifiedRuns:
+    """The same read model fed through a batch handler (``EventRouter.on_many``)."""
+
+    def __init__(self, handler: CertifiedHandler) -> None:
+        self.handler = handler
+        self.runs: list[int] = []  # how many events each call received
+
+    async def __call__(
+        self, items: Sequence[tuple[VolunteerCertified, Delivery]], session: AsyncSession
+    ) -> None:
+        """Apply a run of events in delivery order."""
+        self.runs.append(len(items))
+        for event, delivery in items:
+            await self.handler(event, delivery, session)
+
+
+def router_for(spec: ConsumerSpec, handler: CertifiedHandler | CertifiedRuns) -> EventRouter:
     """The kit router of one consumer with its ``VolunteerCertified`` handler."""
     router = EventRouter(spec)
-    router.on(VolunteerCertified)(handler)
+    if isinstance(handler, CertifiedRuns):
+        router.on_many(VolunteerCertified)(handler)
+    else:
+        router.on(VolunteerCertified)(handler)
     return router
 
 
@@ -283,7 +302,7 @@ class KitApp:
     def processor(
         self,
         spec: ConsumerSpec,
-        handler: CertifiedHandler,
+        handler: CertifiedHandler | CertifiedRuns,
         *,
         max_attempts: int = 5,
         backoff: tuple[float, ...] = (0.05, 0.1, 0.2),

@@ -28,6 +28,7 @@ from tests.integration.kit_app import (
     INBOX,
     OUTBOX,
     CertifiedHandler,
+    CertifiedRuns,
     KitApp,
     certified,
     connect,
@@ -330,3 +331,29 @@ async def test_a_row_no_stream_takes_holds_back_the_rows_behind_it(app: KitApp, 
     with pytest.raises(RelayIncompleteError):
         await relay.publish_pending()
     assert [row.attempts for row in await app.outbox_rows()] == [0, 0, 2, 0, 0]
+
+
+async def test_a_batch_handler_applies_runs_once_each_and_retries_a_failing_run(
+    app: KitApp, nc: Client, nats_server: NatsServer
+) -> None:
+    js = nc.jetstream()
+    spec = consumer_spec("kit-runs")
+    await provision(js, consumers=[spec])
+    events = [certified() for _ in range(150)]
+    events[70] = certified("FLAKY1-once")  # fails its first delivery: the run is retried
+    await app.stage(*events)
+    await _publish_all(app, js)
+
+    runs = CertifiedRuns(CertifiedHandler(spec.durable))
+    async with consuming(nats_server.url, app.processor(spec, runs)):
+
+        async def applied_all() -> bool:
+            return await app.applied_count(spec.durable) >= len(events)
+
+        await wait_until(applied_all, "every event applied")
+        await wait_until(lambda: consumer_settled(js, spec), "consumer settled")
+
+    assert max(runs.runs) > 1  # events really arrived together
+    applied = await app.applied_ids(spec.durable)
+    assert sorted(applied) == sorted(e.envelope.id for e in events)  # each exactly once
+    assert runs.handler.seen["FLAKY1-once"][-1] == 2

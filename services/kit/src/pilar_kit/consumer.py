@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from itertools import groupby
 from typing import Any, TypeVar
 from uuid import UUID
 
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from opentelemetry import propagate, trace
-from opentelemetry.trace import SpanKind, Status, StatusCode
+from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 from pydantic import ValidationError
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -46,6 +48,7 @@ class Delivery:
 
 
 Handler = Callable[[Any, Delivery, AsyncSession], Awaitable[None]]
+BatchHandler = Callable[[Sequence[tuple[Any, Delivery]], AsyncSession], Awaitable[None]]
 
 
 class PermanentError(Exception):
@@ -61,7 +64,7 @@ class EventRouter:
 
     def __init__(self, spec: ConsumerSpec) -> None:
         self.spec = spec
-        self.handlers: dict[type[Event], Handler] = {}
+        self.handlers: dict[type[Event], Handler | Many] = {}
 
     def on(
         self, event_type: type[E]
@@ -74,6 +77,26 @@ class EventRouter:
 
         return register
 
+    def on_many(
+        self, event_type: type[E]
+    ) -> Callable[[Callable[[Sequence[tuple[E, Delivery]], AsyncSession], Awaitable[None]]], Any]:
+        """Register ``handler(items, session)`` that applies a run of events in few statements."""
+
+        def register(
+            handler: Callable[[Sequence[tuple[E, Delivery]], AsyncSession], Awaitable[None]],
+        ) -> Any:
+            self.handlers[event_type] = Many(handler)
+            return handler
+
+        return register
+
+
+@dataclass(frozen=True)
+class Many:
+    """A handler that takes consecutive events of its type together (projections, replicas)."""
+
+    apply: BatchHandler
+
 
 @dataclass(frozen=True)
 class Ready:
@@ -82,7 +105,7 @@ class Ready:
     msg: Msg
     event: Event
     delivery: Delivery
-    handler: Handler
+    handler: Handler | Many
 
 
 class BatchProcessor:
@@ -154,43 +177,51 @@ class BatchProcessor:
 
     async def _apply(self, items: list[Ready]) -> None:
         started = datetime.now(UTC)
-        applied = 0
         async with self.sessions() as session, session.begin():
             ids = {i.delivery.envelope.id for i in items}
             fresh = await claim(session, self.inbox, self.consumer, ids, started)
+            todo = []
             for item in items:
                 event_id = item.delivery.envelope.id
-                if event_id not in fresh:
-                    continue
-                fresh.discard(event_id)  # the same event twice in one batch applies once
-                await self._call(item, session)
-                applied += 1
+                if event_id in fresh:
+                    fresh.discard(event_id)  # the same event twice in one batch applies once
+                    todo.append(item)
+            for run in _runs(todo):
+                await self._call_run(run, session)
+        applied = len(todo)
         self.metrics.count(self.consumer, "applied", applied)
         self.metrics.count(self.consumer, "duplicate", len(items) - applied)
         self.metrics.batch_seconds.labels(self.metrics.service, self.consumer).observe(
             (datetime.now(UTC) - started).total_seconds()
         )
 
-    async def _call(self, item: Ready, session: AsyncSession) -> None:
+    async def _call_run(self, run: list[Ready], session: AsyncSession) -> None:
+        """Apply a run of events that share a handler, each under its own consumer span."""
+        handler = run[0].handler
+        with ExitStack() as spans:
+            if isinstance(handler, Many):
+                active = [spans.enter_context(self._span(item)) for item in run]
+                await _traced(active, handler.apply([(i.event, i.delivery) for i in run], session))
+                return
+            for item in run:
+                with self._span(item) as span:
+                    await _traced([span], handler(item.event, item.delivery, session))
+
+    def _span(self, item: Ready) -> AbstractContextManager[Span]:
+        """The consumer span of one event, a child of the span that staged it."""
         envelope = item.delivery.envelope
-        context = propagate.extract(item.msg.headers or {})
         attributes = {
             "messaging.system": "nats",
             "messaging.destination.template": envelope.type,
             "messaging.consumer.group.name": self.consumer,
             "messaging.message.id": str(envelope.id),
         }
-        with tracer.start_as_current_span(
+        return tracer.start_as_current_span(
             f"{envelope.type} process",
-            context=context,
+            context=propagate.extract(item.msg.headers or {}),
             kind=SpanKind.CONSUMER,
             attributes=attributes,
-        ) as span:
-            try:
-                await item.handler(item.event, item.delivery, session)
-            except Exception as exc:
-                span.set_status(Status(StatusCode.ERROR, type(exc).__name__))
-                raise
+        )
 
     async def _apply_alone(self, item: Ready) -> None:
         try:
@@ -225,6 +256,22 @@ class BatchProcessor:
         self.metrics.count(self.consumer, "dead_lettered")
         self.metrics.dead_letters.labels(self.metrics.service, self.consumer, kind).inc()
         log.warning("dead-lettered a %s message on %s: %s", kind, self.consumer, reason[:200])
+
+
+def _runs(items: list[Ready]) -> Iterator[list[Ready]]:
+    """Consecutive items with the same handler, in delivery order."""
+    for _, run in groupby(items, key=lambda item: item.handler):
+        yield list(run)
+
+
+async def _traced(spans: list[Span], work: Awaitable[None]) -> None:
+    """Await the handler's work; mark the spans failed when it raises."""
+    try:
+        await work
+    except Exception as exc:
+        for span in spans:
+            span.set_status(Status(StatusCode.ERROR, type(exc).__name__))
+        raise
 
 
 _REQUIRED_HEADERS = ("ce-specversion", "ce-id", "ce-source", "ce-type", "ce-subject", "ce-time")

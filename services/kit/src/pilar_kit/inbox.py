@@ -35,6 +35,8 @@ async def claim(
         return set()
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(table).values(rows).on_conflict_do_nothing().returning(table.c.event_id)
-    result = await session.execute(stmt)
+    # One cached statement for every batch size: SQLAlchemy's "insertmanyvalues" batches the
+    # rows itself, where a ``.values(rows)`` statement would be compiled anew for each batch.
+    stmt = insert(table).on_conflict_do_nothing().returning(table.c.event_id)
+    result = await session.execute(stmt, rows)
     return set(result.scalars())
