@@ -15,8 +15,8 @@ log = logging.getLogger("pilar.registry.expiry")
 class ExpiryScheduler:
     """Announces expiry notices and expiries every ``interval`` seconds."""
 
-    def __init__(self, interval: float) -> None:
-        self.interval = interval
+    def __init__(self, interval: float, page_size: int = 1000) -> None:
+        self.interval, self.page_size = interval, page_size
 
     async def run(self, runtime: Runtime) -> None:
         """Scan forever."""
@@ -28,10 +28,13 @@ class ExpiryScheduler:
 
     async def scan(self, runtime: Runtime) -> int:
         """One full scan, in bounded transactions; return how many events were staged."""
-        total, today = 0, datetime.now(UTC).date()
+        total, today, after = 0, datetime.now(UTC).date(), None
         while True:
             async with runtime.transaction() as session:
-                staged = await scan_expiries(session, runtime.outbox, today=today)
-            total += staged
-            if staged == 0:
+                page = await scan_expiries(
+                    session, runtime.outbox, today=today, after=after, limit=self.page_size
+                )
+            total += page.staged
+            if page.done:
                 return total
+            after = page.next_after

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from uuid import UUID
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,15 +16,37 @@ from pilar_registry.domain import EXPIRY_NOTICE_DAYS, notice_due
 from pilar_registry.store import CertificationRow, ExpiryNoticeRow, VolunteerRow
 
 
+@dataclass(frozen=True)
+class ExpiryPage:
+    """What one bounded pass staged, and where the next pass over notices starts."""
+
+    staged: int
+    next_after: UUID | None  # the last certification looked at, None when notices are done
+    expired_left: bool  # a full page of expiries was announced: more may wait
+
+    @property
+    def done(self) -> bool:
+        """Nothing is left to look at today."""
+        return self.next_after is None and not self.expired_left
+
+
 async def scan_expiries(
-    session: AsyncSession, outbox: Outbox, *, today: date, limit: int = 1000
-) -> int:
-    """Announce due expiry notices and expiries; return how many events were staged."""
-    staged = await _notices(session, outbox, today, limit)
-    return staged + await _expired(session, outbox, today, limit)
+    session: AsyncSession,
+    outbox: Outbox,
+    *,
+    today: date,
+    after: UUID | None = None,
+    limit: int = 1000,
+) -> ExpiryPage:
+    """Announce one page of due expiry notices and of expiries."""
+    notices, next_after = await _notices(session, outbox, today, after, limit)
+    expired = await _expired(session, outbox, today, limit)
+    return ExpiryPage(notices + expired, next_after, expired == limit)
 
 
-async def _notices(session: AsyncSession, outbox: Outbox, today: date, limit: int) -> int:
+async def _notices(
+    session: AsyncSession, outbox: Outbox, today: date, after: UUID | None, limit: int
+) -> tuple[int, UUID | None]:
     horizon = today + timedelta(days=max(EXPIRY_NOTICE_DAYS))
     query = (
         select(
@@ -34,8 +58,11 @@ async def _notices(session: AsyncSession, outbox: Outbox, today: date, limit: in
         .join(VolunteerRow, VolunteerRow.id == CertificationRow.volunteer_id)
         .where(CertificationRow.revoked_at.is_(None))
         .where(CertificationRow.valid_until.between(today, horizon))
+        .order_by(CertificationRow.id)  # keyset pages: rows already notified are passed over
         .limit(limit)
     )
+    if after is not None:
+        query = query.where(CertificationRow.id > after)
     rows = (await session.execute(query)).all()
     sent = await _sent(session, [r.id for r in rows])
     staged = 0
@@ -55,7 +82,7 @@ async def _notices(session: AsyncSession, outbox: Outbox, today: date, limit: in
             wrap(event, source=SOURCE, subject=f"volunteer/{row.volunteer_id}", region=row.region),
         )
         staged += 1
-    return staged
+    return staged, (rows[-1].id if len(rows) == limit else None)
 
 
 async def _sent(session: AsyncSession, ids: list[object]) -> dict[object, set[int]]:

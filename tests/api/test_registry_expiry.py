@@ -1,0 +1,79 @@
+"""The expiry scheduler: notices 30, 7 and 1 days before, the expiry itself, each sent once."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from pilar_kit.auth import Role
+from pilar_kit.natsserver import NatsServer
+from pilar_kit.runtime import Runtime
+from pilar_registry.app import create_app
+from pilar_registry.jobs import ExpiryScheduler
+from pilar_registry.settings import RegistrySettings
+from pilar_registry.store import outbox
+from tests.api.harness import CHECKER, bearer, enrol, serving, settings_for
+
+pytestmark = pytest.mark.integration
+CHECKS = bearer(Role.NATIONAL_OPERATOR, subject=CHECKER)
+Service = tuple[httpx.AsyncClient, Runtime]
+
+
+@pytest.fixture
+async def registry(
+    database_url: str, nats_server: NatsServer, tmp_path: Path
+) -> AsyncIterator[Service]:
+    """The registry with its own scheduler asleep, so the test drives every scan."""
+    settings = settings_for(RegistrySettings, database_url, nats_server.url, tmp_path)
+    settings = settings.model_copy(update={"expiry_scan_seconds": 3600.0})
+    async with serving(create_app, settings) as running:
+        yield running
+
+
+async def _certify(http: httpx.AsyncClient, serial: int, valid_until: str) -> str:
+    volunteer_id = await enrol(http, region="33.71.01.1003", serial=serial)
+    body = {
+        "scheme": "TAGANA",
+        "certificate_no": f"TGN-{serial}",
+        "valid_from": "2020-01-01",
+        "valid_until": valid_until,
+    }
+    url = f"/volunteers/{volunteer_id}/certifications"
+    response = await http.post(url, json=body, headers=CHECKS)
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])
+
+
+async def _expiry_events(runtime: Runtime) -> Counter[tuple[str, str]]:
+    async with runtime.transaction() as session:
+        rows = (await session.execute(select(outbox.c.subject, outbox.c.payload))).all()
+    found: Counter[tuple[str, str]] = Counter()
+    for subject, payload in rows:
+        if ".certification.expir" in subject:
+            found[(subject.split(".")[3], json.loads(payload)["certification_id"])] += 1
+    return found
+
+
+async def test_every_due_certificate_is_announced_once_across_pages(registry: Service) -> None:
+    http, runtime = registry
+    today = datetime.now(UTC).date()
+    soon = [await _certify(http, n, str(today + timedelta(days=5))) for n in range(1, 6)]
+    lapsed = [await _certify(http, n, str(today - timedelta(days=1))) for n in range(6, 9)]
+    later = await _certify(http, 9, str(today + timedelta(days=90)))
+
+    scheduler = ExpiryScheduler(interval=3600, page_size=2)  # pages smaller than the work
+    assert await scheduler.scan(runtime) == len(soon) + len(lapsed)
+    assert await scheduler.scan(runtime) == 0  # nothing twice
+
+    events = await _expiry_events(runtime)
+    assert events == Counter(
+        {("expiring", c): 1 for c in soon} | {("expired", c): 1 for c in lapsed}
+    )
+    assert all(later != certification for _, certification in events)
