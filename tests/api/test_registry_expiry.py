@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 from collections import Counter
 from collections.abc import AsyncIterator
@@ -13,6 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from pilar_kit.auth import Role
+from pilar_kit.leader import AdvisoryLockLeadership
 from pilar_kit.natsserver import NatsServer
 from pilar_kit.runtime import Runtime
 from pilar_registry.app import create_app
@@ -77,3 +80,26 @@ async def test_every_due_certificate_is_announced_once_across_pages(registry: Se
         {("expiring", c): 1 for c in soon} | {("expired", c): 1 for c in lapsed}
     )
     assert all(later != certification for _, certification in events)
+
+
+async def test_a_second_instance_does_not_scan_while_the_first_leads(registry: Service) -> None:
+    http, runtime = registry
+    if runtime.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite allows one writing process: every instance leads")
+    # another instance leads: this one, or the running service's own scheduler if it came first
+    leader = AdvisoryLockLeadership(runtime.engine, "pilar-registry-expiry")
+    await leader.acquire()
+    today = datetime.now(UTC).date()
+    due = await _certify(http, 1, str(today + timedelta(days=7)))
+
+    second = asyncio.create_task(ExpiryScheduler(interval=0.05).run(runtime))
+    try:
+        await asyncio.sleep(0.5)  # ten chances to scan, had it led
+        assert await _expiry_events(runtime) == Counter()
+    finally:
+        second.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await second
+        await leader.release()
+    assert await ExpiryScheduler(interval=3600).scan(runtime) == 1
+    assert await _expiry_events(runtime) == Counter({("expiring", due): 1})

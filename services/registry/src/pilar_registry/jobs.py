@@ -6,6 +6,7 @@ import asyncio
 import logging
 from datetime import UTC, datetime
 
+from pilar_kit.leader import leadership_for
 from pilar_kit.runtime import Runtime
 from pilar_registry.usecases import scan_expiries
 
@@ -19,12 +20,17 @@ class ExpiryScheduler:
         self.interval, self.page_size = interval, page_size
 
     async def run(self, runtime: Runtime) -> None:
-        """Scan forever."""
-        while True:
-            staged = await self.scan(runtime)
-            if staged:
-                log.info("announced %d certification expiry events", staged)
-            await asyncio.sleep(self.interval)
+        """Scan forever, on one instance of the service at a time."""
+        leadership = leadership_for(runtime.engine, "pilar-registry-expiry")
+        try:
+            while True:
+                if await leadership.acquire():
+                    staged = await self.scan(runtime)
+                    if staged:
+                        log.info("announced %d certification expiry events", staged)
+                await asyncio.sleep(self.interval)
+        finally:
+            await leadership.release()
 
     async def scan(self, runtime: Runtime) -> int:
         """One full scan, in bounded transactions; return how many events were staged."""
