@@ -28,6 +28,7 @@ def create_app(settings: ServiceSettings) -> FastAPI:
         routers=[handlers.cases_events],
         jobs=[ExpiryScheduler(settings.expiry_scan_seconds).run],
     )
+    handlers.wire(runtime.outbox, settings)
     return create_http_app(
         runtime,
         title="Pilar registry",

@@ -16,3 +16,8 @@ class RegistrySettings(ServiceSettings):
     )
     http_port: int = 8101
     expiry_scan_seconds: float = Field(default=3600.0, gt=0)
+    callout_minimum: int = Field(
+        default=10,
+        ge=0,
+        description="Tagana wanted in the affected regencies before a call-out widens further",
+    )

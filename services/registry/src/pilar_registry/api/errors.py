@@ -12,7 +12,7 @@ from pilar_registry.domain import RegistryRuleBroken
 from pilar_registry.store import ConcurrentChange
 from pilar_registry.usecases import Refused
 
-CONFLICTS = {"already_verified", "already_revoked", "same_operator", "deceased"}
+CONFLICTS = {"already_verified", "already_revoked", "same_operator", "deceased", "already_answered"}
 NOT_FOUND = "PSKS tidak ditemukan"
 
 

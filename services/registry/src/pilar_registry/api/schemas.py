@@ -8,9 +8,17 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from pilar_contracts.events.fields import Code, PsksType, ReasonCode, RegionCode, VolunteerStatus
+from pilar_contracts.events.fields import (
+    Code,
+    DeploymentTask,
+    PsksType,
+    ReasonCode,
+    RegionCode,
+    VolunteerStatus,
+)
 from pilar_contracts.reference.regions import region_exists
 from pilar_registry.domain import Certification, Volunteer
+from pilar_registry.domain.deployments import Deployment
 
 
 class VolunteerCreate(BaseModel):
@@ -151,4 +159,53 @@ class VolunteerPage(BaseModel):
     """A page of a listing; pass ``next_cursor`` as ``after`` for the next one."""
 
     items: list[VolunteerSummary]
+    next_cursor: UUID | None
+
+
+class DeploymentDecline(BaseModel):
+    """Why a deployed Tagana cannot go (optional)."""
+
+    model_config = ConfigDict(extra="forbid")
+    reason_code: ReasonCode | None = None
+
+
+class DeploymentPublic(BaseModel):
+    """A deployment as its Tagana and the operators of its region see it."""
+
+    id: UUID
+    disaster_id: UUID
+    volunteer_id: UUID
+    volunteer_region: str
+    task: DeploymentTask
+    report_to_region: str
+    status: str
+    reason_code: str | None
+    replaces: UUID | None
+    replaced_by: UUID | None
+    deployed_at: datetime
+    answered_at: datetime | None
+
+    @classmethod
+    def of(cls, d: Deployment) -> DeploymentPublic:
+        """From the domain."""
+        return cls(
+            id=d.id,
+            disaster_id=d.disaster_id,
+            volunteer_id=d.volunteer_id,
+            volunteer_region=d.volunteer_region,
+            task=d.task,
+            report_to_region=d.report_to_region,
+            status=d.status.value,
+            reason_code=d.reason_code,
+            replaces=d.replaces,
+            replaced_by=d.replaced_by,
+            deployed_at=d.deployed_at,
+            answered_at=d.answered_at,
+        )
+
+
+class DeploymentPage(BaseModel):
+    """A page of a disaster's deployments; pass ``next_cursor`` as ``after`` for the next one."""
+
+    items: list[DeploymentPublic]
     next_cursor: UUID | None

@@ -1,15 +1,19 @@
 """Registry persistence: tables and repositories."""
 
+from pilar_registry.store.deployments import Deployments
 from pilar_registry.store.tables import (
     Base,
     CertificationRow,
     CompetencyRow,
+    DeploymentRow,
+    DisasterRow,
     ExpiryNoticeRow,
     ReferralLoadRow,
     VolunteerRow,
     inbox,
     outbox,
 )
+from pilar_registry.store.tagana import tagana_in
 from pilar_registry.store.volunteers import ConcurrentChange, Volunteers, region_columns
 
 __all__ = [
@@ -17,6 +21,9 @@ __all__ = [
     "CertificationRow",
     "CompetencyRow",
     "ConcurrentChange",
+    "DeploymentRow",
+    "Deployments",
+    "DisasterRow",
     "ExpiryNoticeRow",
     "ReferralLoadRow",
     "VolunteerRow",
@@ -24,4 +31,5 @@ __all__ = [
     "inbox",
     "outbox",
     "region_columns",
+    "tagana_in",
 ]

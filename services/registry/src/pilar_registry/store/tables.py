@@ -6,7 +6,7 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Uuid
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, UniqueConstraint, Uuid
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from pilar_kit.db import UtcDateTime, new_metadata
@@ -101,3 +101,35 @@ class ReferralLoadRow(Base):
     referral_id: Mapped[UUID] = mapped_column(Uuid, primary_key=True)
     volunteer_id: Mapped[UUID] = mapped_column(ForeignKey("volunteers.id"), index=True)
     accepted_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class DisasterRow(Base):
+    """A disaster declaration as the registry remembers it, to call Tagana out exactly once."""
+
+    __tablename__ = "disasters"
+    id: Mapped[UUID] = mapped_column(Uuid, primary_key=True)
+    status: Mapped[str] = mapped_column(String(20))
+    affected_regions: Mapped[list[str]] = mapped_column(JSON)
+    declared_on: Mapped[date] = mapped_column(Date)
+    called_out_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    version: Mapped[int] = mapped_column(Integer)
+
+
+class DeploymentRow(Base):
+    """A Tagana deployed to a disaster; one per person and disaster."""
+
+    __tablename__ = "deployments"
+    __table_args__ = (UniqueConstraint("disaster_id", "volunteer_id"),)
+    id: Mapped[UUID] = mapped_column(Uuid, primary_key=True)
+    disaster_id: Mapped[UUID] = mapped_column(ForeignKey("disasters.id"))
+    volunteer_id: Mapped[UUID] = mapped_column(ForeignKey("volunteers.id"), index=True)
+    volunteer_region: Mapped[str] = mapped_column(String(13))
+    task: Mapped[str] = mapped_column(String(32))
+    report_to_region: Mapped[str] = mapped_column(String(13))
+    status: Mapped[str] = mapped_column(String(16))
+    reason_code: Mapped[str | None] = mapped_column(String(64))
+    replaces: Mapped[UUID | None] = mapped_column(Uuid)
+    replaced_by: Mapped[UUID | None] = mapped_column(Uuid)
+    deployed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    version: Mapped[int] = mapped_column(Integer)
