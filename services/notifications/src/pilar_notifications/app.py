@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import httpx
 from fastapi import FastAPI
 
 from pilar_kit.http import create_http_app
 from pilar_kit.runtime import Runtime
 from pilar_kit.settings import ServiceSettings
 from pilar_notifications import api, handlers
-from pilar_notifications.channels import EmailChannel
+from pilar_notifications.channels import Channel, EmailChannel
 from pilar_notifications.dispatcher import Dispatcher
+from pilar_notifications.gateway import GatewayChannel
 from pilar_notifications.settings import NotificationsSettings
 from pilar_notifications.store import Base
 
@@ -21,16 +23,13 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 def create_app(settings: ServiceSettings) -> FastAPI:
     """Build the notifications runtime, its consumers, dispatcher and HTTP API."""
     assert isinstance(settings, NotificationsSettings)
-    email = EmailChannel(
-        settings.smtp_host, settings.smtp_port, settings.smtp_sender, settings.smtp_timeout
-    )
-    dispatcher = Dispatcher(settings, {email.name: email})
+    dispatcher = Dispatcher(settings, _channels(settings))
     runtime = Runtime(
         service="notifications",
         settings=settings,
         metadata=Base.metadata,
         migrations=MIGRATIONS,
-        routers=[handlers.contacts, handlers.registry_events],
+        routers=[handlers.contacts, handlers.registry_events, handlers.case_events],
         jobs=[dispatcher.run],
     )
     return create_http_app(
@@ -39,3 +38,19 @@ def create_app(settings: ServiceSettings) -> FastAPI:
         description="Pemberitahuan kepada PSKS dan operator melalui e-mail, SMS, dan WhatsApp.",
         routers=[api.router],
     )
+
+
+def _channels(settings: NotificationsSettings) -> dict[str, Channel]:
+    """E-mail always; SMS and WhatsApp when their gateway is configured."""
+    channels: dict[str, Channel] = {
+        "email": EmailChannel(
+            settings.smtp_host, settings.smtp_port, settings.smtp_sender, settings.smtp_timeout
+        )
+    }
+    token = settings.gateway_token.get_secret_value()
+    client = httpx.AsyncClient(timeout=settings.gateway_timeout)
+    gateways = {"sms": settings.sms_gateway_url, "whatsapp": settings.whatsapp_gateway_url}
+    for name, url in gateways.items():
+        if url:
+            channels[name] = GatewayChannel(name, url, token, client)
+    return channels

@@ -1,4 +1,4 @@
-"""Delivery channels behind one interface; e-mail over SMTP for now."""
+"""Delivery channels behind one interface: e-mail over SMTP here, SMS and WhatsApp in gateway."""
 
 from __future__ import annotations
 
@@ -11,11 +11,14 @@ from pilar_notifications.templates import Message
 
 
 class DeliveryFailed(Exception):  # noqa: N818
-    """A channel could not deliver; ``reason_code`` says why without personal data."""
+    """A channel could not deliver; ``reason_code`` says why without personal data.
 
-    def __init__(self, reason_code: str) -> None:
+    ``permanent`` means that trying the same channel again cannot help (a refused address).
+    """
+
+    def __init__(self, reason_code: str, *, permanent: bool = False) -> None:
         super().__init__(reason_code)
-        self.reason_code = reason_code
+        self.reason_code, self.permanent = reason_code, permanent
 
 
 class Channel(Protocol):
@@ -43,6 +46,6 @@ class EmailChannel:
         try:
             await aiosmtplib.send(email, hostname=self.host, port=self.port, timeout=self.timeout)
         except aiosmtplib.SMTPRecipientsRefused:
-            raise DeliveryFailed("recipient_refused") from None
+            raise DeliveryFailed("recipient_refused", permanent=True) from None
         except (aiosmtplib.SMTPException, OSError, TimeoutError):
             raise DeliveryFailed("smtp_unavailable") from None
