@@ -1,32 +1,44 @@
-"""Wiring of the cases service: the only place that builds its runtime and HTTP app."""
+"""Wiring of the cases service: the only place that builds its runtime, keys and HTTP app."""
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from fastapi import FastAPI
 
 from pilar_cases import api, handlers
+from pilar_cases.api.deps import CasesContext
+from pilar_cases.jobs import ReferralExpiry
+from pilar_cases.settings import CasesSettings
 from pilar_cases.store import Base
 from pilar_kit.http import create_http_app
 from pilar_kit.runtime import Runtime
 from pilar_kit.settings import ServiceSettings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+log = logging.getLogger("pilar.cases")
 
 
 def create_app(settings: ServiceSettings) -> FastAPI:
-    """Build the cases runtime, its consumers and HTTP API."""
+    """Build the cases runtime, its consumers, the referral expiry job and the HTTP API."""
+    assert isinstance(settings, CasesSettings)
+    policy = settings.referral_policy()
     runtime = Runtime(
         service="cases",
         settings=settings,
         metadata=Base.metadata,
         migrations=MIGRATIONS,
         routers=[handlers.registry_events],
+        jobs=[ReferralExpiry(settings.expiry_scan_seconds, policy).run],
     )
-    return create_http_app(
+    if settings.uses_dev_keys:
+        log.warning("development-only keys: set PILAR_CASES_MASTER_KEY and _CLIENT_REF_KEY")
+    app = create_http_app(
         runtime,
         title="Pilar cases",
         description="Kasus PMKS/PPKS, rujukan ke PSKS terdekat, dan deklarasi bencana.",
-        routers=[api.router],
+        routers=api.ROUTERS,
     )
+    app.state.cases = CasesContext(keyring=settings.keyring(), policy=policy)
+    return app

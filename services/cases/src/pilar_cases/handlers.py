@@ -1,4 +1,4 @@
-"""Cases consumers: its replica of the registry."""
+"""Cases consumers: its replica of the registry (who is certified, active, where)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from pilar_cases import store
 from pilar_contracts.consumers import CASES_REGISTRY
-from pilar_contracts.events.registry import VolunteerCertified
+from pilar_contracts.events.registry import (
+    CertificationExpired,
+    CertificationRevoked,
+    VolunteerCertified,
+    VolunteerStatusChanged,
+)
 from pilar_kit.consumer import Delivery, EventRouter
 
 registry_events = EventRouter(CASES_REGISTRY)
@@ -20,9 +25,49 @@ async def on_volunteer_certified(
     await store.replicate_certification(
         session,
         volunteer_id=event.volunteer_id,
+        certification_id=event.certification_id,
         psks_type=event.psks_type,
         region=event.region,
         scheme=event.scheme,
         valid_until=event.valid_until,
+        at=delivery.envelope.time,
+    )
+
+
+@registry_events.on(CertificationRevoked)
+async def on_certification_revoked(
+    event: CertificationRevoked, delivery: Delivery, session: AsyncSession
+) -> None:
+    """A revoked certification no longer makes its holder eligible."""
+    await store.end_certification(
+        session,
+        volunteer_id=event.volunteer_id,
+        certification_id=event.certification_id,
+        at=delivery.envelope.time,
+    )
+
+
+@registry_events.on(CertificationExpired)
+async def on_certification_expired(
+    event: CertificationExpired, delivery: Delivery, session: AsyncSession
+) -> None:
+    """An expired certification no longer makes its holder eligible."""
+    await store.end_certification(
+        session,
+        volunteer_id=event.volunteer_id,
+        certification_id=event.certification_id,
+        at=delivery.envelope.time,
+    )
+
+
+@registry_events.on(VolunteerStatusChanged)
+async def on_volunteer_status_changed(
+    event: VolunteerStatusChanged, delivery: Delivery, session: AsyncSession
+) -> None:
+    """Only active pillars receive referrals."""
+    await store.replicate_status(
+        session,
+        volunteer_id=event.volunteer_id,
+        status=event.status.value,
         at=delivery.envelope.time,
     )

@@ -1,4 +1,4 @@
-"""Cases HTTP API (walking skeleton: the replica of certified pillars)."""
+"""Pillars HTTP API: cases' replica of certified PSKS people, for operators."""
 
 from __future__ import annotations
 
@@ -6,15 +6,13 @@ from datetime import date, datetime
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from pilar_cases import store
-from pilar_kit.auth import Principal, Role, require_roles
+from pilar_cases.api.deps import Operator
 from pilar_kit.http import RuntimeDep
 
-OPERATORS = (Role.NATIONAL_OPERATOR, Role.PROVINCIAL_OPERATOR, Role.REGENCY_OPERATOR)
-Operator = Annotated[Principal, Depends(require_roles(*OPERATORS))]
 router = APIRouter(prefix="/pillars", tags=["pillars"])
 
 

@@ -1,0 +1,99 @@
+"""Repository of cases: explicit mapping between rows and the domain."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from pilar_cases.domain import Case, CaseStatus, ClientKind, Consent, Stage
+from pilar_cases.store.tables import CaseRow
+from pilar_contracts.events.fields import Urgency
+
+
+class ConcurrentChange(RuntimeError):  # noqa: N818
+    """Another transaction changed the record first (optimistic concurrency)."""
+
+
+def case_of(row: CaseRow) -> Case:
+    """Map a case row to the domain."""
+    return Case(
+        id=row.id,
+        client_ref=row.client_ref,
+        client_kind=ClientKind(row.client_kind),
+        pmks_category=row.pmks_category,
+        region=row.region,
+        urgency=Urgency(row.urgency),
+        consent=Consent(row.consent_given, row.consent_by, row.consent_at),
+        opened_by=row.opened_by,
+        opened_at=row.opened_at,
+        stage=Stage(row.stage),
+        status=CaseStatus(row.status),
+        disaster_id=row.disaster_id,
+        outcome=row.outcome,
+        closed_at=row.closed_at,
+        version=row.version,
+    )
+
+
+def _mutable(case: Case) -> dict[str, object]:
+    return {
+        "stage": case.stage.value,
+        "status": case.status.value,
+        "consent_given": case.consent.given,
+        "consent_by": case.consent.recorded_by,
+        "consent_at": case.consent.recorded_at,
+        "outcome": case.outcome,
+        "closed_at": case.closed_at,
+    }
+
+
+class Cases:
+    """Cases in one session (one unit of work)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, case_id: UUID) -> Case | None:
+        """Load a case, or None."""
+        row = await self.session.get(CaseRow, case_id)
+        return case_of(row) if row else None
+
+    async def of_client(self, client_ref: str) -> list[tuple[UUID, str]]:
+        """Every case of a client, as (case id, region), oldest first."""
+        query = (
+            select(CaseRow.id, CaseRow.region)
+            .where(CaseRow.client_ref == client_ref)
+            .order_by(CaseRow.opened_at, CaseRow.id)
+        )
+        return [(row.id, row.region) for row in (await self.session.execute(query)).all()]
+
+    async def add(self, case: Case) -> None:
+        """Insert a newly opened case."""
+        self.session.add(
+            CaseRow(
+                id=case.id,
+                client_ref=case.client_ref,
+                client_kind=case.client_kind.value,
+                pmks_category=case.pmks_category,
+                region=case.region,
+                urgency=case.urgency.value,
+                disaster_id=case.disaster_id,
+                opened_by=case.opened_by,
+                opened_at=case.opened_at,
+                version=case.version,
+                **_mutable(case),
+            )
+        )
+        await self.session.flush()
+
+    async def save(self, case: Case) -> None:
+        """Write the mutable state; refuse if someone changed the case since it was loaded."""
+        result = await self.session.execute(
+            update(CaseRow)
+            .where(CaseRow.id == case.id, CaseRow.version == case.version)
+            .values(**_mutable(case), version=case.version + 1)
+        )
+        if getattr(result, "rowcount", 0) != 1:
+            raise ConcurrentChange(case.id)

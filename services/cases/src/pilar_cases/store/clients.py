@@ -1,0 +1,73 @@
+"""Sealed personal data of clients, each under its own wrapped data key (crypto-shredding)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from pilar_cases.domain import ClientKind, PersonalData
+from pilar_cases.keyring import Keyring, Unreadable
+from pilar_cases.store.tables import ClientKeyRow, ClientRow
+
+
+class Clients:
+    """Clients' personal data in one session; plaintext exists only in memory, never in a row."""
+
+    def __init__(self, session: AsyncSession, keyring: Keyring) -> None:
+        self.session, self.keyring = session, keyring
+
+    async def _data_key(self, client_ref: str, now: datetime) -> bytes:
+        """The client's data key, made and wrapped on first use (or again after an erasure)."""
+        row = await self.session.get(ClientKeyRow, client_ref)
+        if row is not None:
+            return self.keyring.unwrap(row.wrapped_key, client_ref)
+        key = self.keyring.new_data_key()
+        self.session.add(
+            ClientKeyRow(
+                client_ref=client_ref,
+                wrapped_key=self.keyring.wrap(key, client_ref),
+                master_key_id=self.keyring.master_key_id,
+                created_at=now,
+            )
+        )
+        return key
+
+    async def keep(
+        self, client_ref: str, kind: ClientKind, personal: PersonalData, now: datetime
+    ) -> None:
+        """Seal and store the latest personal data of a client."""
+        row = await self.session.get(ClientRow, client_ref)
+        if row is None:
+            row = ClientRow(client_ref=client_ref, kind=kind.value, sealed=b"", updated_at=now)
+            self.session.add(row)
+            await self.session.flush()  # the key row refers to the client row
+        key = await self._data_key(client_ref, now)
+        row.kind, row.updated_at, row.erased_at = kind.value, now, None
+        row.sealed = self.keyring.seal(key, client_ref, personal.to_bytes())
+        await self.session.flush()
+
+    async def read(self, client_ref: str) -> PersonalData | None:
+        """Open a client's personal data; None once erased (its key is gone)."""
+        row = await self.session.get(ClientRow, client_ref)
+        key_row = await self.session.get(ClientKeyRow, client_ref)
+        if row is None or key_row is None:
+            return None
+        try:
+            key = self.keyring.unwrap(key_row.wrapped_key, client_ref)
+            return PersonalData.from_bytes(self.keyring.unseal(key, client_ref, row.sealed))
+        except Unreadable:
+            return None
+
+    async def erase(self, client_ref: str, now: datetime) -> bool:
+        """Shred a client's personal data by deleting its key; False if there was no key."""
+        row = await self.session.get(ClientRow, client_ref)
+        if row is None:
+            return False
+        result = await self.session.execute(
+            delete(ClientKeyRow).where(ClientKeyRow.client_ref == client_ref)
+        )
+        row.erased_at = now
+        await self.session.flush()
+        return bool(getattr(result, "rowcount", 0))

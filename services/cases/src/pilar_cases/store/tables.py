@@ -1,0 +1,147 @@
+"""Cases tables: cases, referrals, sealed clients and their keys, audit log, registry replica."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from uuid import UUID
+
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    UniqueConstraint,
+    Uuid,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from pilar_kit.db import UtcDateTime, new_metadata
+from pilar_kit.inbox import inbox_table
+from pilar_kit.outbox import outbox_table
+
+
+class Base(DeclarativeBase):
+    """Declarative base of the cases database."""
+
+    metadata = new_metadata()
+
+
+outbox = outbox_table(Base.metadata)
+inbox = inbox_table(Base.metadata)
+
+
+class PillarRow(Base):
+    """Cases' replica of one certified PSKS person, built from registry events."""
+
+    __tablename__ = "pillars"
+    volunteer_id: Mapped[UUID] = mapped_column(Uuid, primary_key=True)
+    psks_type: Mapped[str] = mapped_column(String(8), index=True)
+    region: Mapped[str] = mapped_column(String(13), index=True)
+    scheme: Mapped[str] = mapped_column(String(32))
+    valid_until: Mapped[date | None] = mapped_column(Date)
+    certified_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class PillarCertificationRow(Base):
+    """One certification of a replicated pillar; ``ended_at`` once revoked or expired."""
+
+    __tablename__ = "pillar_certifications"
+    certification_id: Mapped[UUID] = mapped_column(Uuid, primary_key=True)
+    volunteer_id: Mapped[UUID] = mapped_column(Uuid, index=True)
+    valid_until: Mapped[date | None] = mapped_column(Date)
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class PillarStatusRow(Base):
+    """The latest availability of a replicated pillar (absent means active)."""
+
+    __tablename__ = "pillar_statuses"
+    volunteer_id: Mapped[UUID] = mapped_column(Uuid, primary_key=True)
+    status: Mapped[str] = mapped_column(String(16))
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class ClientRow(Base):
+    """A client named by client_ref; its personal data only sealed under its own key."""
+
+    __tablename__ = "clients"
+    client_ref: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    erased_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class ClientKeyRow(Base):
+    """A client's data key, wrapped by the master key; deleting it shreds the client's data."""
+
+    __tablename__ = "client_keys"
+    client_ref: Mapped[str] = mapped_column(
+        String(64), ForeignKey("clients.client_ref"), primary_key=True
+    )
+    wrapped_key: Mapped[bytes] = mapped_column(LargeBinary)
+    master_key_id: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class CaseRow(Base):
+    """A PMKS case; no personal data beyond the client_ref."""
+
+    __tablename__ = "cases"
+    id: Mapped[UUID] = mapped_column(Uuid, primary_key=True)
+    client_ref: Mapped[str] = mapped_column(String(64), index=True)
+    client_kind: Mapped[str] = mapped_column(String(16))
+    pmks_category: Mapped[str] = mapped_column(String(7))
+    region: Mapped[str] = mapped_column(String(13), index=True)
+    urgency: Mapped[str] = mapped_column(String(16))
+    stage: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16))
+    consent_given: Mapped[bool]
+    consent_by: Mapped[str] = mapped_column(String(255))
+    consent_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    disaster_id: Mapped[UUID | None] = mapped_column(Uuid)
+    opened_by: Mapped[str] = mapped_column(String(255))
+    opened_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    outcome: Mapped[str | None] = mapped_column(String(64))
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    version: Mapped[int] = mapped_column(Integer)
+
+
+class ReferralRow(Base):
+    """One attempt to link a case to a pillar."""
+
+    __tablename__ = "referrals"
+    __table_args__ = (UniqueConstraint("case_id", "attempt"),)
+    id: Mapped[UUID] = mapped_column(Uuid, primary_key=True)
+    case_id: Mapped[UUID] = mapped_column(Uuid, ForeignKey("cases.id"), index=True)
+    region: Mapped[str] = mapped_column(String(13))
+    attempt: Mapped[int] = mapped_column(Integer)
+    to_id: Mapped[UUID] = mapped_column(Uuid, index=True)
+    psks_type: Mapped[str] = mapped_column(String(8))
+    service: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    sent_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    accept_by: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    reason_code: Mapped[str | None] = mapped_column(String(64))
+    outcome: Mapped[str | None] = mapped_column(String(64))
+    quality: Mapped[int | None] = mapped_column(Integer)
+    version: Mapped[int] = mapped_column(Integer)
+
+
+class AuditRow(Base):
+    """One audited use of personal data or override of consent."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    actor: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(32))
+    action: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str] = mapped_column(String(500))
+    case_id: Mapped[UUID | None] = mapped_column(Uuid, index=True)
+    client_ref: Mapped[str | None] = mapped_column(String(64))
