@@ -35,23 +35,11 @@ async def on_volunteer_certified(
 
 
 @registry_events.on(CertificationRevoked)
-async def on_certification_revoked(
-    event: CertificationRevoked, delivery: Delivery, session: AsyncSession
-) -> None:
-    """A revoked certification no longer makes its holder eligible."""
-    await store.end_certification(
-        session,
-        volunteer_id=event.volunteer_id,
-        certification_id=event.certification_id,
-        at=delivery.envelope.time,
-    )
-
-
 @registry_events.on(CertificationExpired)
-async def on_certification_expired(
-    event: CertificationExpired, delivery: Delivery, session: AsyncSession
+async def on_certification_ended(
+    event: CertificationRevoked | CertificationExpired, delivery: Delivery, session: AsyncSession
 ) -> None:
-    """An expired certification no longer makes its holder eligible."""
+    """A revoked or expired certification no longer makes its holder eligible."""
     await store.end_certification(
         session,
         volunteer_id=event.volunteer_id,

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, Row, exists, or_, select
+from sqlalchemy import ColumnElement, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pilar_contracts.events.fields import VolunteerStatus
-from pilar_registry.domain import Certification, Contact, Verification, Volunteer
+from pilar_registry.domain import Certification, Verification, Volunteer
 from pilar_registry.domain.psks import TAGANA
 from pilar_registry.store.tables import CertificationRow, CompetencyRow, DeploymentRow, VolunteerRow
+from pilar_registry.store.volunteers import certification_of, volunteer_from
 
 PEOPLE = VolunteerRow.__table__.c
 CERTIFICATES = CertificationRow.__table__.c
@@ -62,48 +62,13 @@ async def tagana_in(
     )
     certifications: dict[UUID, list[Certification]] = defaultdict(list)
     for row in await session.execute(certified.where(*conditions)):
-        certifications[row.volunteer_id].append(_certification(row))
+        certifications[row.volunteer_id].append(certification_of(row))
     competent = select(CompetencyRow.volunteer_id, CompetencyRow.competency).join(
         VolunteerRow, VolunteerRow.id == CompetencyRow.volunteer_id
     )
     competencies: dict[UUID, list[str]] = defaultdict(list)
     for volunteer_id, competency in await session.execute(competent.where(*conditions)):
         competencies[volunteer_id].append(competency)
-    return [_volunteer(p, certifications.get(p.id, []), competencies.get(p.id, [])) for p in people]
-
-
-def _certification(row: Row[Any]) -> Certification:
-    return Certification(
-        id=row.id,
-        scheme=row.scheme,
-        level=row.level,
-        certificate_no=row.certificate_no,
-        valid_from=row.valid_from,
-        valid_until=row.valid_until,
-        issuer=row.issuer,
-        revoked_at=row.revoked_at,
-        revoke_reason=row.revoke_reason,
-    )
-
-
-def _volunteer(
-    row: Row[Any], certifications: list[Certification], competencies: list[str]
-) -> Volunteer:
-    return Volunteer(
-        id=row.id,
-        psks_type=row.psks_type,
-        region=row.region,
-        nik=row.nik,
-        contact=Contact(row.display_name, row.email, row.phone, row.whatsapp),
-        registered_at=row.registered_at,
-        registered_by=row.registered_by,
-        competencies=tuple(sorted(competencies)),
-        details=dict(row.details),
-        status=VolunteerStatus(row.status),
-        verification=Verification(row.verification),
-        verified_by=row.verified_by,
-        capacity=row.capacity,
-        open_referrals=row.open_referrals,
-        certifications=tuple(sorted(certifications, key=lambda c: c.valid_from)),
-        version=row.version,
-    )
+    return [
+        volunteer_from(p, certifications.get(p.id, []), competencies.get(p.id, [])) for p in people
+    ]

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Row, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -22,8 +23,8 @@ def region_columns(region: str) -> dict[str, str]:
     return {"province": region[:2], "regency": region[:5], "district": region[:8]}
 
 
-def certification_of(row: CertificationRow) -> Certification:
-    """Map a certification row to the domain."""
+def certification_of(row: CertificationRow | Row[Any]) -> Certification:
+    """Map a certification row (ORM or plain) to the domain."""
     return Certification(
         id=row.id,
         scheme=row.scheme,
@@ -39,6 +40,14 @@ def certification_of(row: CertificationRow) -> Certification:
 
 def volunteer_of(row: VolunteerRow) -> Volunteer:
     """Map a person row (with certifications and competencies loaded) to the domain."""
+    certifications = [certification_of(c) for c in row.certifications]
+    return volunteer_from(row, certifications, [c.competency for c in row.competencies])
+
+
+def volunteer_from(
+    row: VolunteerRow | Row[Any], certifications: list[Certification], competencies: list[str]
+) -> Volunteer:
+    """Map a person row and its loaded certifications and competencies to the domain."""
     return Volunteer(
         id=row.id,
         psks_type=row.psks_type,
@@ -47,14 +56,14 @@ def volunteer_of(row: VolunteerRow) -> Volunteer:
         contact=Contact(row.display_name, row.email, row.phone, row.whatsapp),
         registered_at=row.registered_at,
         registered_by=row.registered_by,
-        competencies=tuple(sorted(c.competency for c in row.competencies)),
+        competencies=tuple(sorted(competencies)),
         details=dict(row.details),
         status=VolunteerStatus(row.status),
         verification=Verification(row.verification),
         verified_by=row.verified_by,
         capacity=row.capacity,
         open_referrals=row.open_referrals,
-        certifications=tuple(certification_of(c) for c in row.certifications),
+        certifications=tuple(sorted(certifications, key=lambda c: c.valid_from)),
         version=row.version,
     )
 
