@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import TypeVar
 
 import httpx
 from fastapi import FastAPI
@@ -14,6 +15,8 @@ from pilar_kit.auth import AuthSettings, Principal, Role, TokenIssuer, issuer_fr
 from pilar_kit.runtime import Runtime
 from pilar_kit.settings import ServiceSettings
 
+S = TypeVar("S", bound=ServiceSettings)
+Service = tuple[httpx.AsyncClient, Runtime]  # a running service: its HTTP client and runtime
 SECRET = SecretStr("api-test-secret-" + "y" * 40)
 ISSUER: TokenIssuer = issuer_from_settings(AuthSettings(jwt_secret=SECRET))
 
@@ -37,9 +40,7 @@ async def serving(
             yield client, app.state.runtime
 
 
-def settings_for(
-    cls: type[ServiceSettings], database_url: str, nats_url: str, data_dir: Path
-) -> ServiceSettings:
+def settings_for(cls: type[S], database_url: str, nats_url: str, data_dir: Path) -> S:
     """Settings of a service under test."""
     return cls(
         database_url=database_url,

@@ -3,21 +3,15 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from sqlalchemy import select
 
 from pilar_kit.auth import Role
-from pilar_kit.natsserver import NatsServer
 from pilar_kit.runtime import Runtime
-from pilar_registry.app import create_app
-from pilar_registry.settings import RegistrySettings
 from pilar_registry.store import outbox
-from tests.api.harness import CHECKER, bearer, enrol, make_nik, serving, settings_for
+from tests.api.harness import CHECKER, Service, bearer, enrol, make_nik
 
 pytestmark = pytest.mark.integration
 MAGELANG = bearer(Role.REGENCY_OPERATOR, "33.71")
@@ -33,17 +27,6 @@ VOLUNTEER = {
     "phone": "+6281234567890",
     "competencies": ["pendampingan"],
 }
-Service = tuple[httpx.AsyncClient, Runtime]
-
-
-@pytest.fixture
-async def registry(
-    database_url: str, nats_server: NatsServer, tmp_path: Path
-) -> AsyncIterator[Service]:
-    """The registry service with its real database and NATS."""
-    settings = settings_for(RegistrySettings, database_url, nats_server.url, tmp_path)
-    async with serving(create_app, settings) as running:
-        yield running
 
 
 async def _staged(runtime: Runtime) -> list[tuple[str, dict[str, Any]]]:

@@ -5,9 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator
 from datetime import date
-from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -28,10 +26,9 @@ from pilar_kit.consumer import Delivery
 from pilar_kit.natsserver import NatsServer
 from pilar_kit.runtime import Runtime
 from pilar_registry import handlers
-from pilar_registry.app import create_app
 from pilar_registry.settings import RegistrySettings
 from pilar_registry.store import DeploymentRow, inbox, outbox
-from tests.api.harness import bearer, enrol, serving, settings_for
+from tests.api.harness import Service, bearer, enrol
 
 pytestmark = pytest.mark.integration
 NATIONAL = bearer(Role.NATIONAL_OPERATOR)
@@ -41,18 +38,12 @@ DEPLOYED = "pilar.registry.deployment.deployed.v1"
 MOBILIZED = "pilar.registry.disaster.volunteers_mobilized.v1"
 MAGELANG_VILLAGES = ("33.71.01.1003", "33.71.02.1003", "33.71.03.1001")
 SEMARANG_VILLAGE = "33.74.01.1001"
-Service = tuple[httpx.AsyncClient, Runtime]
 
 
 @pytest.fixture
-async def registry(
-    database_url: str, nats_server: NatsServer, tmp_path: Path
-) -> AsyncIterator[Service]:
-    """The registry with its real database and NATS; a call-out wants at least 2 nearby."""
-    settings = settings_for(RegistrySettings, database_url, nats_server.url, tmp_path)
-    settings = settings.model_copy(update={"callout_minimum": 2})
-    async with serving(create_app, settings) as running:
-        yield running
+def registry_settings(registry_settings: RegistrySettings) -> RegistrySettings:
+    """A call-out here wants at least 2 Tagana nearby before it widens to the province."""
+    return registry_settings.model_copy(update={"callout_minimum": 2})
 
 
 def declaration(

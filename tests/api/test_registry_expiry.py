@@ -6,9 +6,7 @@ import asyncio
 import contextlib
 import json
 from collections import Counter
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import httpx
 import pytest
@@ -16,28 +14,20 @@ from sqlalchemy import select
 
 from pilar_kit.auth import Role
 from pilar_kit.leader import AdvisoryLockLeadership
-from pilar_kit.natsserver import NatsServer
 from pilar_kit.runtime import Runtime
-from pilar_registry.app import create_app
 from pilar_registry.jobs import ExpiryScheduler
 from pilar_registry.settings import RegistrySettings
 from pilar_registry.store import outbox
-from tests.api.harness import CHECKER, bearer, enrol, serving, settings_for
+from tests.api.harness import CHECKER, Service, bearer, enrol
 
 pytestmark = pytest.mark.integration
 CHECKS = bearer(Role.NATIONAL_OPERATOR, subject=CHECKER)
-Service = tuple[httpx.AsyncClient, Runtime]
 
 
 @pytest.fixture
-async def registry(
-    database_url: str, nats_server: NatsServer, tmp_path: Path
-) -> AsyncIterator[Service]:
-    """The registry with its own scheduler asleep, so the test drives every scan."""
-    settings = settings_for(RegistrySettings, database_url, nats_server.url, tmp_path)
-    settings = settings.model_copy(update={"expiry_scan_seconds": 3600.0})
-    async with serving(create_app, settings) as running:
-        yield running
+def registry_settings(registry_settings: RegistrySettings) -> RegistrySettings:
+    """The service's own scheduler asleep, so that the test drives every scan."""
+    return registry_settings.model_copy(update={"expiry_scan_seconds": 3600.0})
 
 
 async def _certify(http: httpx.AsyncClient, serial: int, valid_until: str) -> str:
