@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
+import nats
 from faststream import AckPolicy, Context
 from faststream.nats import JStream, NatsBroker, PullSub
 from faststream.nats.message import NatsBatchMessage
@@ -29,6 +31,7 @@ from prometheus_client import CollectorRegistry
 from sqlalchemy import Column, String, Table, Uuid, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bench import env, raw
 from bench.profiling import profiled
 from bench.raw import Message, Shape, warm_up
 from bench.report import KitFigures, Rate
@@ -185,13 +188,13 @@ async def relay_rate(
     )
     await warm_up(js)  # a long-running relay has long set up its PubAck inbox
     published = 0
-    started = time.perf_counter()
+    cpu, started = time.process_time(), time.perf_counter()
     while batch := await relay.publish_pending():
         published += batch
-    elapsed = time.perf_counter() - started
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
     if published != options.count:
         raise RuntimeError(f"relay published {published} of {options.count} events")
-    return Rate(published, elapsed)
+    return Rate(published, elapsed, cpu)
 
 
 class Progress:
@@ -275,15 +278,15 @@ async def consume_rate(
     subscriber = _subscribe(broker, processor, progress, options)
     await broker.connect()
     try:
-        started = time.perf_counter()
+        cpu, started = time.process_time(), time.perf_counter()
         await broker.start()
         guard_fetch(subscriber.subscription)
         await asyncio.wait_for(progress.done.wait(), timeout=CONSUME_TIMEOUT)
-        elapsed = time.perf_counter() - started
+        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
     finally:
         logging.getLogger("faststream.access.nats").setLevel(logging.WARNING)  # quiet stop
         await broker.stop()
-    return Rate(options.count, elapsed)
+    return Rate(options.count, elapsed, cpu)
 
 
 async def verify(
@@ -303,3 +306,19 @@ async def verify(
         if time.monotonic() > deadline:
             raise RuntimeError(f"consumer not settled: {info.num_ack_pending} awaiting ack")
         await asyncio.sleep(0.05)
+
+
+async def raw_publish_rate(count: int) -> float:
+    """Raw nats-py publishing ``count`` kit-shaped messages, messages per second."""
+    with (
+        tempfile.TemporaryDirectory(prefix="pilar-bench-raw-") as tmp,
+        env.nats_server(Path(tmp)) as server,
+    ):
+        client = await nats.connect(server.url)
+        try:
+            js = client.jetstream()
+            await raw.create_stream(js)
+            rate = await raw.publish_rate(js, KIT_SHAPED, count, 500)
+        finally:
+            await client.close()
+    return rate.per_second

@@ -21,19 +21,28 @@ class Rate:
 
     count: int
     seconds: float
+    cpu_seconds: float | None = None  # this process's CPU (all threads) while it ran
 
     @property
     def per_second(self) -> float:
         """Messages per second."""
         return self.count / self.seconds if self.seconds > 0 else 0.0
 
+    @property
+    def cpu_per_message(self) -> float | None:
+        """CPU seconds per message, when measured."""
+        return self.cpu_seconds / self.count if self.cpu_seconds and self.count else None
+
     def as_json(self) -> dict[str, float]:
         """The rate as JSON numbers."""
-        return {
+        figures = {
             "count": self.count,
             "seconds": round(self.seconds, 4),
             "msgs_per_s": round(self.per_second, 1),
         }
+        if self.cpu_seconds is not None:
+            figures["cpu_seconds"] = round(self.cpu_seconds, 4)
+        return figures
 
 
 @dataclass(frozen=True)
@@ -93,6 +102,12 @@ class Line:
         return _ratio(self.rate, self.shaped)
 
     @property
+    def cpu_ratio(self) -> float | None:
+        """Baseline CPU per message over the kit's (this process only; less sensitive to load)."""
+        kit, base = self.rate.cpu_per_message, self.baseline.cpu_per_message
+        return base / kit if kit and base else None
+
+    @property
     def verdict(self) -> str:
         """PASS when the ratio meets the target."""
         return "PASS" if self.ratio >= TARGET_RATIO else "BELOW"
@@ -119,6 +134,7 @@ def _ratio(rate: Rate, base: Rate) -> float:
 def render(report: Report) -> str:
     """The human-readable table of a run."""
     parts = [_header(report), _busy_note(report), _raw_table(report), _kit_table(report)]
+    parts.append(_cpu_table(report))
     parts += [f"  {db}: skipped ({why})" for db, why in report.skipped.items()]
     parts.append(_staging(report))
     return "\n".join(p for p in parts if p)
@@ -177,6 +193,30 @@ def _kit_table(report: Report) -> str:
     ]
     title = "Kit (ratio = kit msgs/s / plain raw baseline msgs/s, same run)"
     return "\n".join([title, head, *rows])
+
+
+def _cpu_table(report: Report) -> str:
+    """CPU per message of each side: less sensitive to other work on the machine than rates."""
+    rows = [
+        f"  {ln.database:<11}{ln.name:<21}{_micros(ln.rate):>9}  {ln.baseline_name:<15}"
+        f"{_micros(ln.baseline):>9}{ln.cpu_ratio:>8.2f}"
+        for ln in lines(report)
+        if ln.cpu_ratio is not None
+    ]
+    if not rows:
+        return ""
+    head = (
+        f"  {'database':<11}{'figure':<21}{'CPU/msg':>9}  "
+        f"{'baseline':<15}{'CPU/msg':>9}{'ratio':>8}"
+    )
+    title = "\nCPU of this process per message (all threads; ratio = baseline CPU / kit CPU)"
+    return "\n".join([title, head, *rows])
+
+
+def _micros(rate: Rate) -> str:
+    """CPU per message in microseconds."""
+    per = rate.cpu_per_message
+    return f"{per * 1e6:,.0f} us" if per is not None else "-"
 
 
 def _staging(report: Report) -> str:
@@ -238,6 +278,7 @@ def _line_json(line: Line) -> dict[str, Any]:
         "ratio": round(line.ratio, 3),
         "verdict": line.verdict,
         "ratio_vs_kit_shaped_raw": round(line.shaped_ratio, 3),
+        "cpu_ratio": None if line.cpu_ratio is None else round(line.cpu_ratio, 3),
     }
 
 

@@ -7,10 +7,11 @@ transient failures are redelivered with a growing delay up to ``max_attempts``, 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager, ExitStack
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import groupby
@@ -19,6 +20,7 @@ from uuid import UUID
 
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
+from opentelemetry import context as otel_context
 from opentelemetry import propagate, trace
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 from pydantic import ValidationError
@@ -125,8 +127,17 @@ class BatchProcessor:
         self.router, self.sessions, self.inbox, self.js = router, sessions, inbox, jetstream
         self.metrics, self.max_attempts, self.backoff = metrics, max_attempts, backoff
         self.consumer = router.spec.durable
+        self.turn: asyncio.Lock | None = None  # shared by a process's consumers on SQLite
 
     async def process(self, msgs: list[Msg]) -> None:
+        """Apply a fetched batch, taking turns with the other consumers when they share one."""
+        if self.turn is None:
+            await self._process(msgs)
+            return
+        async with self.turn:
+            await self._process(msgs)
+
+    async def _process(self, msgs: list[Msg]) -> None:
         """Apply a fetched batch: poison to the DLQ, the rest in one transaction, then ack."""
         ready: list[Ready] = []
         skipped: list[Msg] = []
@@ -196,8 +207,11 @@ class BatchProcessor:
         )
 
     async def _call_run(self, run: list[Ready], session: AsyncSession) -> None:
-        """Apply a run of events that share a handler, each under its own consumer span."""
+        """Apply a run of events that share a handler, each under its own span when exported."""
         handler = run[0].handler
+        if not _spans_exported():
+            await self._call_untraced(run, handler, session)
+            return
         with ExitStack() as spans:
             if isinstance(handler, Many):
                 active = [spans.enter_context(self._span(item)) for item in run]
@@ -206,6 +220,18 @@ class BatchProcessor:
             for item in run:
                 with self._span(item) as span:
                     await _traced([span], handler(item.event, item.delivery, session))
+
+    async def _call_untraced(
+        self, run: list[Ready], handler: Handler | Many, session: AsyncSession
+    ) -> None:
+        """Apply a run without spans, keeping each event's trace context for what it stages."""
+        if isinstance(handler, Many):
+            with _remote_parent(run[-1]):  # the context the last of the nested spans would have
+                await handler.apply([(i.event, i.delivery) for i in run], session)
+            return
+        for item in run:
+            with _remote_parent(item):
+                await handler(item.event, item.delivery, session)
 
     def _span(self, item: Ready) -> AbstractContextManager[Span]:
         """The consumer span of one event, a child of the span that staged it."""
@@ -256,6 +282,27 @@ class BatchProcessor:
         self.metrics.count(self.consumer, "dead_lettered")
         self.metrics.dead_letters.labels(self.metrics.service, self.consumer, kind).inc()
         log.warning("dead-lettered a %s message on %s: %s", kind, self.consumer, reason[:200])
+
+
+def _spans_exported() -> bool:
+    """Whether consumer spans would reach anyone: an SDK provider without processors drops them.
+
+    Per-event spans are a sizeable share of a consumer's CPU; when no exporter is configured
+    (the default) they are skipped. Unknown providers are assumed to export.
+    """
+    active = getattr(trace.get_tracer_provider(), "_active_span_processor", None)
+    processors = getattr(active, "_span_processors", None)
+    return processors is None or len(processors) > 0
+
+
+@contextmanager
+def _remote_parent(item: Ready) -> Iterator[None]:
+    """Make the staging span's context current, so that events staged now continue its trace."""
+    token = otel_context.attach(propagate.extract(item.msg.headers or {}))
+    try:
+        yield
+    finally:
+        otel_context.detach(token)
 
 
 def _runs(items: list[Ready]) -> Iterator[list[Ready]]:

@@ -1,5 +1,9 @@
 """Dead letters: poison or exhausted events go to ``PILAR_DLQ`` with the reason; list and replay.
 
+A private event (``pilar.private.>``: contact data) is dead-lettered without its body: the DLQ
+is readable by operators, the private stream only by notifications, so the letter points at the
+original message and replay reads the body from there.
+
 ``python -m pilar_kit.deadletters --nats URL list`` and ``... replay SEQ [SEQ ...]`` (or ``--all``).
 """
 
@@ -19,7 +23,14 @@ from pilar_contracts.subjects import dead_letter_subject
 
 REASON, CONSUMER, DELIVERIES = "Pilar-DLQ-Reason", "Pilar-DLQ-Consumer", "Pilar-DLQ-Deliveries"
 SUBJECT, STREAM, STREAM_SEQ = "Pilar-DLQ-Subject", "Pilar-DLQ-Stream", "Pilar-DLQ-Stream-Seq"
-DLQ_HEADERS = (REASON, CONSUMER, DELIVERIES, SUBJECT, STREAM, STREAM_SEQ)
+BODY = "Pilar-DLQ-Body"
+WITHHELD = "withheld"
+DLQ_HEADERS = (REASON, CONSUMER, DELIVERIES, SUBJECT, STREAM, STREAM_SEQ, BODY)
+PRIVATE_PREFIX = "pilar.private."
+
+
+class BodyGoneError(Exception):
+    """A withheld body is no longer in its source stream (aged out or deleted)."""
 
 
 async def dead_letter(js: JetStreamContext, msg: Msg, *, consumer: str, reason: str) -> None:
@@ -37,8 +48,11 @@ async def dead_letter(js: JetStreamContext, msg: Msg, *, consumer: str, reason: 
             "Nats-Msg-Id": f"dlq-{consumer}-{md.stream}-{md.sequence.stream}",
         }
     )
+    body = msg.data
+    if msg.subject.startswith(PRIVATE_PREFIX):
+        headers[BODY], body = WITHHELD, b""
     await js.publish(
-        dead_letter_subject(consumer), msg.data, headers=headers, stream=DLQ.name, timeout=5
+        dead_letter_subject(consumer), body, headers=headers, stream=DLQ.name, timeout=5
     )
     await msg.term()
 
@@ -103,8 +117,18 @@ async def replay(js: JetStreamContext, letter: DeadLetter) -> None:
         if k not in DLQ_HEADERS and not k.lower().startswith("nats-")
     }
     headers["Nats-Msg-Id"] = f"replay-{letter.seq}-{letter.event_id}"
-    await js.publish(letter.subject, letter.body, headers=headers, timeout=5)
+    body = await _original_body(js, letter) if letter.headers.get(BODY) == WITHHELD else letter.body
+    await js.publish(letter.subject, body, headers=headers, timeout=5)
     await js.delete_msg(DLQ.name, letter.seq)
+
+
+async def _original_body(js: JetStreamContext, letter: DeadLetter) -> bytes:
+    """Read a withheld body back from the stream the letter came from."""
+    try:
+        raw = await js.get_msg(letter.headers[STREAM], int(letter.headers[STREAM_SEQ]))
+    except NotFoundError:
+        raise BodyGoneError(f"dead letter {letter.seq}: original message is gone") from None
+    return raw.data or b""
 
 
 async def _main(args: argparse.Namespace) -> int:
@@ -120,10 +144,16 @@ async def _main(args: argparse.Namespace) -> int:
             print(f"{len(letters)} dead letter(s)")
             return 0
         chosen = letters if args.all else [d for d in letters if d.seq in set(args.seq)]
+        failed = 0
         for d in chosen:
-            await replay(js, d)
+            try:
+                await replay(js, d)
+            except BodyGoneError as gone:
+                failed += 1
+                print(gone)
+                continue
             print(f"replayed {d.seq} ({d.event_type}) to {d.subject}")
-        return 0 if chosen else 1
+        return 0 if chosen and not failed else 1
     finally:
         await nc.close()
 

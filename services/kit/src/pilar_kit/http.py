@@ -13,6 +13,7 @@ from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from pilar_kit.auth import install_verifier, verifier_from_settings
+from pilar_kit.httpmetrics import install_http_metrics
 from pilar_kit.runtime import Runtime
 
 
@@ -43,7 +44,7 @@ def health_router(runtime: Runtime) -> APIRouter:
 
     @router.get("/readyz")
     async def readyz() -> JSONResponse:
-        """Ready when NATS and the database answer and the consumers are attached."""
+        """Ready when NATS and the database answer and the consumers are attached and pulling."""
         checks = await runtime.readiness()
         ready = all(checks.values())
         return JSONResponse({"ready": ready, "checks": checks}, status_code=200 if ready else 503)
@@ -77,6 +78,7 @@ def create_http_app(
         app.include_router(router)
     app.add_exception_handler(Rejected, _rejected)
     app.add_exception_handler(RequestValidationError, _invalid_request)
+    install_http_metrics(app, runtime.registry, runtime.service)
     FastAPIInstrumentor.instrument_app(
         app, tracer_provider=runtime.tracer_provider, excluded_urls="healthz,readyz,metrics"
     )

@@ -59,9 +59,14 @@ async def provision(
     for spec in streams:
         config = stream_config(spec, replicas)
         try:
-            await js.update_stream(config)
+            current = await js.stream_info(spec.name)
         except NotFoundError:
             await js.add_stream(config)
+            continue
+        # sources are set by federation (provinces into the national streams), not by contracts:
+        # an update must keep them
+        config.sources = current.config.sources
+        await js.update_stream(config)
     for consumer in consumers:
         await js.add_consumer(consumer.stream, consumer_config(consumer))  # create-or-update
 

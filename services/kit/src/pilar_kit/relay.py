@@ -70,8 +70,11 @@ class Relay:
         if self._backoff:  # NATS or the database is down: keep the retry pace, ignore wake-ups
             await asyncio.sleep(self._backoff)
             return
+        # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a cancellation that
+        # races a wake-up, and the relay would outlive the stop that cancelled it
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), timeout=self.poll_seconds)
+            async with asyncio.timeout(self.poll_seconds):
+                await self._wake.wait()
 
     async def _round(self) -> int:
         try:

@@ -16,6 +16,7 @@ from faststream.nats import JStream, NatsBroker, PullSub
 from faststream.nats.message import NatsBatchMessage
 from faststream.nats.opentelemetry import NatsTelemetryMiddleware
 from faststream.nats.prometheus import NatsPrometheusMiddleware
+from faststream.security import SASLPlaintext
 from nats.aio.client import Client
 from prometheus_client import CollectorRegistry
 from sqlalchemy import MetaData, text
@@ -61,6 +62,12 @@ def guard_fetch(subscription: Any) -> None:
     subscription.fetch = guarded
 
 
+def _security(settings: ServiceSettings) -> SASLPlaintext | None:
+    """The broker's NATS user and password, when the bus has accounts."""
+    creds = settings.nats_credentials()
+    return SASLPlaintext(username=creds["user"], password=creds["password"]) if creds else None
+
+
 async def _no_decode(*_: Any) -> None:
     """Leave bodies undecoded: the kit decodes each message itself, poison included."""
     return
@@ -97,6 +104,8 @@ class Runtime:
         self.broker = NatsBroker(
             settings.nats_url,
             max_reconnect_attempts=-1,
+            inbox_prefix=f"_INBOX.{service}",  # the bus lets a service read only its own inboxes
+            security=_security(settings),
             log_level=logging.DEBUG,  # per-batch "Received/Processed" lines only when debugging
             middlewares=[
                 NatsTelemetryMiddleware(tracer_provider=self.tracer_provider),
@@ -105,6 +114,12 @@ class Runtime:
         )
         self._subscribers: list[Any] = []
         self.processors = [self._subscribe(router) for router in routers]
+        if self.engine.dialect.name == "sqlite":
+            # one writer: consumers that begin together sleep in SQLite's busy handler (up to
+            # 100 ms a try); taking turns before the transaction keeps the file busy instead
+            turn = asyncio.Lock()
+            for processor in self.processors:
+                processor.turn = turn
         self.jobs = list(jobs)
         self.nc: Client | None = None
         self.relay: Relay | None = None
@@ -150,7 +165,7 @@ class Runtime:
         self.nc = await self._connect()
         js = self.nc.jetstream()
         if self.settings.provision_on_start:
-            await provision(js)
+            await provision(js, replicas=self.settings.provision_replicas)
         for processor in self.processors:
             processor.js = js
         self.relay = Relay(
@@ -177,7 +192,11 @@ class Runtime:
         while True:
             try:
                 return await nats.connect(
-                    self.settings.nats_url, name=f"pilar-{self.service}", max_reconnect_attempts=-1
+                    self.settings.nats_url,
+                    name=f"pilar-{self.service}",
+                    max_reconnect_attempts=-1,
+                    inbox_prefix=f"_INBOX.{self.service}",
+                    **self.settings.nats_credentials(),
                 )
             except Exception as exc:  # noqa: BLE001
                 log.warning(
@@ -207,7 +226,9 @@ class Runtime:
             await self.broker.stop()
         for task in self._tasks:
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        _, stuck = await asyncio.wait(self._tasks, timeout=10) if self._tasks else ((), ())
+        for task in stuck:  # never hang a shutdown on a job that ignores its cancellation
+            log.error("background job %s did not stop within 10s", task.get_name())
         self._tasks.clear()
         if self.relay:
             await self.relay.leadership.release()
@@ -218,7 +239,7 @@ class Runtime:
         self.tracer_provider.force_flush()
 
     async def readiness(self) -> dict[str, bool]:
-        """Report whether NATS and the database answer and the consumers are attached."""
+        """Report whether NATS and the database answer and the consumers are attached, pulling."""
         checks = {"nats": bool(self.nc and self.nc.is_connected), "started": self.started}
         try:
             async with asyncio.timeout(2), self.engine.connect() as conn:
@@ -227,7 +248,15 @@ class Runtime:
         except Exception:  # noqa: BLE001
             checks["database"] = False
         checks["consumers"] = await self._consumers_attached()
+        checks["pull_loops"] = self.pull_loops_alive()
         return checks
+
+    def pull_loops_alive(self) -> bool:
+        """Whether every subscriber still has a live fetch loop in this process."""
+        return self.started and all(
+            any(not task.done() for task in getattr(subscriber, "tasks", ()))
+            for subscriber in self._subscribers
+        )
 
     async def _consumers_attached(self) -> bool:
         if not (self.nc and self.nc.is_connected and self.started):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from pilar_kit.auth import AuthSettings
@@ -16,6 +16,10 @@ class ServiceSettings(BaseSettings):
     model_config = SettingsConfigDict(extra="ignore", env_nested_delimiter="__")
 
     nats_url: str = "nats://127.0.0.1:4222"
+    # credentials apart from the URL: nats-py does not carry URL credentials to the cluster
+    # members it discovers, so a failover would be refused
+    nats_user: str | None = None
+    nats_password: SecretStr | None = None
     database_url: str = ""
     data_dir: Path = Path(".run")
     http_host: str = "127.0.0.1"
@@ -26,10 +30,18 @@ class ServiceSettings(BaseSettings):
     trace_sql: bool = False
     migrate_on_start: bool = True
     provision_on_start: bool = True
+    provision_replicas: int | None = Field(default=None, ge=1, le=5)
     batch_size: int = Field(default=100, ge=1, le=1000)
     fetch_timeout: float = Field(default=0.2, gt=0)
     relay_window: int = Field(default=500, ge=1)
     auth: AuthSettings = Field(default_factory=AuthSettings)
+
+    def nats_credentials(self) -> dict[str, str]:
+        """``user``/``password`` for nats-py when set, else nothing (open server, URL creds)."""
+        if not self.nats_user:
+            return {}
+        password = self.nats_password.get_secret_value() if self.nats_password else ""
+        return {"user": self.nats_user, "password": password}
 
     def database(self, service: str) -> str:
         """The database URL: configured, else a SQLite file in the data folder."""

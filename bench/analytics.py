@@ -1,0 +1,389 @@
+"""``python -m bench.analytics``: analytics on a national-size history of public events.
+
+Three figures per database, in one run against a private nats-server:
+
+- apply: the analytics Runtime consumes N events (registry and cases streams, real CloudEvents)
+  into its read models, as a ratio of raw nats-py fetch+ack measured in the same run (>= 0.7);
+- rebuild: ``rebuild`` replays the N events from the streams (1,000,000 in under 3 minutes);
+- queries: p95 of every indicator over HTTP (ASGI) for the country, a province and a regency,
+  with the N events as history (under 100 ms).
+
+The history spreads people and cases over every district and the last year: per PSKS person 3
+events (registered, verified, certified), per case 5-6 (opened, assessed, referred, accepted or
+declined, completed, mostly closed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import logging
+import random
+import sys
+import tempfile
+import time
+from collections.abc import AsyncIterator, Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from uuid import UUID, uuid4
+
+import httpx
+import nats
+from nats.js import JetStreamContext
+from nats.js.errors import NotFoundError
+from pydantic import SecretStr
+
+from bench import env, raw
+from bench.report import RESULTS, TARGET_RATIO, Rate
+from pilar_analytics.app import MIGRATIONS, create_app
+from pilar_analytics.rebuild import rebuild
+from pilar_analytics.settings import AnalyticsSettings
+from pilar_contracts import Event, Outgoing, wrap
+from pilar_contracts.consumers import ANALYTICS_REGISTRY
+from pilar_contracts.events import cases as c
+from pilar_contracts.events import registry as r
+from pilar_contracts.events.fields import RecipientKind, Urgency
+from pilar_contracts.reference.regions import children, provinces
+from pilar_contracts.streams import STREAMS
+from pilar_kit.auth import AuthSettings, Principal, Role, issuer_from_settings
+from pilar_kit.migrations import upgrade
+from pilar_kit.provision import provision
+from pilar_kit.runtime import Runtime
+
+DATABASES = ("sqlite", "postgresql")
+REBUILD_TARGET_SECONDS, REBUILD_TARGET_EVENTS = 180.0, 1_000_000
+QUERY_TARGET_MS = 100.0
+RAW_MAX = 100_000  # the raw baseline is a rate: this many messages measure it well enough
+SECRET = SecretStr("bench-analytics-" + "x" * 40)
+ENDPOINTS = ("coverage", "psks", "cases", "referrals", "disasters", "psm-activity", "trend")
+REGIONS = ("", "33", "33.71")
+
+PSKS_TYPES = ("PSKS-02", "PSKS-02", "PSKS-03", "PSKS-11", "PSKS-01")
+PMKS = tuple(f"PMKS-{n:02d}" for n in range(1, 27))
+YEAR_SECONDS = 365 * 86400
+
+
+def districts() -> list[str]:
+    """Every district code of the current Kepmendagri table."""
+    return [d for p in provinces() for regency in children(p) for d in children(regency)]
+
+
+class History:
+    """Generates events until ``count``, with times in the last year."""
+
+    def __init__(self, count: int, seed: int = 1) -> None:
+        self.count, self.chance = count, random.Random(seed)
+        self.places = districts()
+        self.end = datetime.now(UTC)
+        self.pillars: list[tuple[UUID, str]] = []
+
+    def _at(self) -> datetime:
+        return self.end - timedelta(seconds=self.chance.randrange(YEAR_SECONDS))
+
+    def _wrap(self, event: Event, region: str, at: datetime) -> Outgoing:
+        source = r.SOURCE if type(event).kind.producer == "registry" else c.SOURCE
+        out = wrap(event, source=source, subject="bench", region=region)
+        return out.model_copy(update={"envelope": out.envelope.model_copy(update={"time": at})})
+
+    def events(self) -> Iterator[Outgoing]:
+        """Events in story order (a person before the cases referred to them)."""
+        made = 0
+        while made < self.count:
+            batch = self._person() if made % 9 < 3 or not self.pillars else self._case()
+            for item in batch[: self.count - made]:
+                made += 1
+                yield item
+
+    def _person(self) -> list[Outgoing]:
+        who, place, at = uuid4(), self.chance.choice(self.places), self._at()
+        kind = self.chance.choice(PSKS_TYPES)
+        self.pillars.append((who, place))
+        registered = r.VolunteerRegistered(
+            volunteer_id=who, psks_type=kind, region=place, registered_at=at
+        )
+        certified = r.VolunteerCertified(
+            volunteer_id=who,
+            psks_type=kind,
+            region=place,
+            certification_id=uuid4(),
+            scheme="PSM",
+            certificate_no="BENCH",
+            valid_from=at.date(),
+        )
+        return [
+            self._wrap(registered, place, at),
+            self._wrap(r.VolunteerVerified(volunteer_id=who, verified_by="bench"), place, at),
+            self._wrap(certified, place, at + timedelta(days=1)),
+        ]
+
+    def _case(self) -> list[Outgoing]:
+        case, referral, at = uuid4(), uuid4(), self._at()
+        pillar, place = self.chance.choice(self.pillars)
+        opened = c.CaseOpened(
+            case_id=case,
+            client_ref="ab" * 16,
+            pmks_category=self.chance.choice(PMKS),
+            region=place,
+            urgency=Urgency.ROUTINE,
+            opened_by="bench",
+        )
+        referred = c.CaseReferred(
+            case_id=case,
+            referral_id=referral,
+            to_kind=RecipientKind.VOLUNTEER,
+            to_id=pillar,
+            service="pendampingan",
+            accept_by=at + timedelta(hours=48),
+            attempt=1,
+        )
+        steps: list[tuple[Event, float]] = [
+            (opened, 0),
+            (c.CaseAssessed(case_id=case, needs=("pendampingan",), risk_level="low"), 2),
+            (referred, 4),
+        ]
+        if self.chance.random() < 0.1:
+            declined = c.ReferralDeclined(
+                referral_id=referral, case_id=case, by_id=pillar, reason_code="busy"
+            )
+            steps.append((declined, 4 + self.chance.uniform(1, 40)))
+        else:
+            accepted = c.ReferralAccepted(referral_id=referral, case_id=case, by_id=pillar)
+            done = c.ReferralCompleted(referral_id=referral, case_id=case, outcome="ok", quality=4)
+            hours = 4 + self.chance.uniform(1, 48)
+            steps += [(accepted, hours), (done, hours + self.chance.uniform(24, 24 * 30))]
+        if self.chance.random() < 0.75:
+            closed = c.CaseClosed(case_id=case, outcome="resolved", stage="terminasi")
+            steps.append((closed, steps[-1][1] + 24))
+        return [self._wrap(e, place, at + timedelta(hours=h)) for e, h in steps]
+
+
+@dataclass
+class Figures:
+    """What one database measured."""
+
+    database: str
+    apply: Rate
+    rebuild: Rate
+    p95_ms: dict[str, float] = field(default_factory=dict)
+
+
+def say(text: str) -> None:
+    """Progress on stderr, so that stdout holds only the table."""
+    print(text, file=sys.stderr, flush=True)
+
+
+async def reset_streams(js: JetStreamContext) -> None:
+    """Empty streams, declared as provisioning declares them (durables included)."""
+    for spec in STREAMS:
+        with contextlib.suppress(NotFoundError):
+            await js.delete_stream(spec.name)
+    await provision(js)
+
+
+async def publish_history(js: JetStreamContext, count: int, window: int) -> None:
+    """Publish a fresh history of ``count`` events (untimed)."""
+    pending = []
+    for item in History(count).events():
+        headers = item.envelope.headers()
+        pending.append(await js.publish_async(item.nats_subject, item.body, headers=headers))
+        if len(pending) >= window:
+            await asyncio.gather(*pending)
+            pending = []
+    await asyncio.gather(*pending)
+
+
+def applied(runtime: Runtime) -> int:
+    """Events the runtime's consumers applied, by the kit's own counter (only that metric)."""
+    total = 0.0
+    for family in runtime.metrics.consumed.collect():
+        for sample in family.samples:
+            if sample.name.endswith("_total") and sample.labels.get("outcome") == "applied":
+                total += sample.value
+    return int(total)
+
+
+async def apply_rate(runtime: Runtime, count: int) -> Rate:
+    """Time from starting the consumers until every event is applied."""
+    await upgrade(runtime.engine, MIGRATIONS)  # before the clock: start() finds the head
+    started = time.perf_counter()
+    await runtime.start()
+    last, last_change = 0, time.monotonic()
+    while (done := applied(runtime)) < count:
+        if done != last:
+            last, last_change = done, time.monotonic()
+        elif time.monotonic() - last_change > 60:
+            raise RuntimeError(f"analytics stalled after {done} of {count} events")
+        await asyncio.sleep(0.05)
+    return Rate(count, time.perf_counter() - started)
+
+
+async def query_p95(app: Any, rounds: int) -> dict[str, float]:
+    """p95 latency (ms) of every indicator for the country, a province and a regency."""
+    token = issuer_from_settings(AuthSettings(jwt_secret=SECRET)).issue(
+        Principal(subject="bench", role=Role.NATIONAL_OPERATOR)
+    )
+    headers = {"Authorization": f"Bearer {token}"}
+    out = {}
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://bench") as http:
+        for name in ENDPOINTS:
+            for region in REGIONS:
+                spent = []
+                for _ in range(rounds):
+                    started = time.perf_counter()
+                    response = await http.get(
+                        f"/indicators/{name}", params={"region": region}, headers=headers
+                    )
+                    spent.append((time.perf_counter() - started) * 1000)
+                    if response.status_code != 200:
+                        raise RuntimeError(f"{name}@{region}: {response.status_code}")
+                spent.sort()
+                out[f"{name}@{region or 'national'}"] = spent[max(0, int(len(spent) * 0.95) - 1)]
+    return out
+
+
+async def measure(
+    name: str, url: str, js: JetStreamContext, nats_url: str, root: Path, args: argparse.Namespace
+) -> Figures:
+    """Apply, query and rebuild on one fresh database."""
+    say(f"{name}: publishing a history of {args.events:,} events (untimed) ...")
+    await reset_streams(js)
+    await publish_history(js, args.events, args.window)
+    settings = AnalyticsSettings(
+        database_url=url,
+        nats_url=nats_url,
+        data_dir=root,
+        batch_size=args.batch,
+        watch_seconds=3600,
+        auth=AuthSettings(jwt_secret=SECRET),
+    )
+    app = create_app(settings)
+    runtime: Runtime = app.state.runtime
+    say(f"{name}: the analytics consumers apply them ...")
+    try:
+        apply = await apply_rate(runtime, args.events)
+        say(f"{name}: indicator queries, {args.rounds} rounds each ...")
+        p95 = await query_p95(app, args.rounds)
+    finally:
+        await runtime.stop()
+    say(f"{name}: rebuild ...")
+    started = time.perf_counter()
+    replayed = await rebuild(settings, MIGRATIONS)
+    rebuilt = Rate(sum(found.read for found in replayed), time.perf_counter() - started)
+    return Figures(name, apply, rebuilt, p95)
+
+
+async def raw_baseline(js: JetStreamContext, args: argparse.Namespace) -> Rate:
+    """Raw nats-py fetch+ack of plain messages, as ``make bench`` measures it."""
+    count = min(args.events, RAW_MAX)
+    say(f"raw nats-py publish + fetch/ack of {count:,} plain messages ...")
+    await raw.create_stream(js)
+    await raw.publish_rate(js, raw.PLAIN, count, args.window)
+    rate = await raw.fetch_ack_rate(
+        js, raw.PLAIN, count, args.batch, ANALYTICS_REGISTRY.max_ack_pending
+    )
+    await raw.delete_stream(js)
+    return rate
+
+
+async def run(args: argparse.Namespace) -> tuple[Rate, list[Figures]]:
+    """One run against a private nats-server in a temp folder."""
+    with tempfile.TemporaryDirectory(prefix="pilar-bench-analytics-") as tmp:
+        root = Path(tmp)
+        with env.nats_server(root) as server:
+            nc = await nats.connect(server.url)
+            try:
+                js = nc.jetstream()
+                baseline = await raw_baseline(js, args)
+                found = [f async for f in _databases(js, server.url, root, args)]
+            finally:
+                await nc.close()
+    return baseline, found
+
+
+async def _databases(
+    js: JetStreamContext, nats_url: str, root: Path, args: argparse.Namespace
+) -> AsyncIterator[Figures]:
+    for name in DATABASES:
+        if args.only and name != args.only:
+            continue
+        if name == "sqlite":
+            yield await measure(name, env.sqlite_url(root), js, nats_url, root, args)
+        elif await env.postgres_version(args.pg_url) is None:
+            say(f"PostgreSQL unreachable at {args.pg_url}: skipped")
+        else:
+            async with env.postgres_database(args.pg_url) as url:
+                yield await measure(name, url, js, nats_url, root, args)
+
+
+def render(baseline: Rate, found: Sequence[Figures], events: int) -> str:
+    """The table of a run."""
+    lines = [
+        f"Pilar analytics bench: N={events:,} events",
+        f"raw nats-py fetch+ack (plain, same run): {baseline.per_second:,.0f} msgs/s",
+    ]
+    for f in found:
+        ratio = f.apply.per_second / baseline.per_second if baseline.per_second else 0.0
+        verdict = "PASS" if ratio >= TARGET_RATIO else "BELOW"
+        projected = REBUILD_TARGET_EVENTS / f.rebuild.per_second if f.rebuild.per_second else 0
+        worst = max(f.p95_ms.items(), key=lambda kv: kv[1])
+        lines += [
+            f"{f.database}:",
+            f"  apply    {f.apply.per_second:>9,.0f} ev/s ({f.apply.seconds:.1f} s)  "
+            f"ratio {ratio:.2f} (target >= {TARGET_RATIO})  {verdict}",
+            f"  rebuild  {f.rebuild.per_second:>9,.0f} ev/s ({f.rebuild.seconds:.1f} s)  "
+            f"-> 1,000,000 in ~{projected:.0f} s (target {REBUILD_TARGET_SECONDS:.0f} s)",
+            f"  queries  p95 worst {worst[1]:.1f} ms ({worst[0]}; target {QUERY_TARGET_MS:.0f} ms)",
+        ]
+        lines += [f"    {name:<28}{ms:>8.1f} ms" for name, ms in sorted(f.p95_ms.items())]
+    return "\n".join(lines)
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """The command line."""
+    parser = argparse.ArgumentParser(prog="python -m bench.analytics", description=__doc__)
+    parser.add_argument("--events", type=int, default=50_000, help="N (the issue: 1,000,000)")
+    parser.add_argument("--only", choices=DATABASES, help="one database only")
+    parser.add_argument("--batch", type=int, default=100, help="fetch batch (batch_size)")
+    parser.add_argument("--window", type=int, default=500, help="publish window")
+    parser.add_argument("--rounds", type=int, default=20, help="requests per query and region")
+    parser.add_argument(
+        "--pg-url",
+        default=env.DEFAULT_PG_ADMIN_URL,
+        help="PostgreSQL admin URL; a fresh database is created there and dropped after",
+    )
+    args = parser.parse_args(argv)
+    if args.events < 10:
+        parser.error("--events must be at least 10")
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run, print the table, write ``bench/results/analytics.json``."""
+    args = parse_args(argv)
+    for noisy in ("httpx", "faststream", "faststream.access.nats", "alembic"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    baseline, found = asyncio.run(run(args))
+    print(render(baseline, found, args.events))
+    path = RESULTS.parent / "analytics.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    document = {
+        "measured_at": datetime.now(UTC).isoformat(),
+        "events": args.events,
+        "machine": env.machine(),
+        "raw_fetch_ack": baseline.as_json(),
+        "databases": [
+            {**asdict(f), "apply": f.apply.as_json(), "rebuild": f.rebuild.as_json()} for f in found
+        ],
+    }
+    path.write_text(json.dumps(document, indent=2))
+    print(f"\nwrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
