@@ -11,6 +11,7 @@ from pilar_kit.runtime import Runtime
 from pilar_kit.settings import ServiceSettings
 from pilar_registry import api, handlers
 from pilar_registry.jobs import ExpiryScheduler
+from pilar_registry.metrics import RegistryMetrics
 from pilar_registry.settings import RegistrySettings
 from pilar_registry.store import Base
 
@@ -28,10 +29,13 @@ def create_app(settings: ServiceSettings) -> FastAPI:
         routers=[handlers.cases_events],
         jobs=[ExpiryScheduler(settings.expiry_scan_seconds).run],
     )
-    handlers.wire(runtime.outbox, settings)
-    return create_http_app(
+    metrics = RegistryMetrics(runtime.registry)
+    handlers.wire(runtime.outbox, settings, metrics)
+    app = create_http_app(
         runtime,
         title="Pilar registry",
         description="Registri nasional PSKS: relawan, lembaga, sertifikasi, dan pengerahan Tagana.",
         routers=api.ROUTERS,
     )
+    app.state.registry_metrics = metrics
+    return app

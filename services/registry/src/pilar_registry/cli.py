@@ -21,9 +21,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from pilar_kit.db import create_engine, session_factory
 from pilar_kit.outbox import Outbox
 from pilar_registry import usecases
+from pilar_registry.domain import RegistryRuleBroken
 from pilar_registry.importer import Importer, import_csv
 from pilar_registry.settings import RegistrySettings
-from pilar_registry.store import CertificationRow, VolunteerRow, outbox
+from pilar_registry.store import CertificationRow, ConcurrentChange, VolunteerRow, outbox
 
 
 class Progress:
@@ -65,8 +66,13 @@ async def run_import(registry: Registry, path: Path, operator: str) -> int:
     sys.stderr.write("\n")
     for problem in report.rejected:
         print(f"baris {problem.line}: {'; '.join(problem.reasons)}")
-    rejected = len(report.rejected)
-    print(f"diimpor {report.imported}, tidak berubah {report.unchanged}, ditolak {rejected}")
+    for problem in report.warnings:
+        print(f"baris {problem.line} (peringatan, tetap diimpor): {'; '.join(problem.reasons)}")
+    rejected, warned = len(report.rejected), len(report.warnings)
+    print(
+        f"diimpor {report.imported}, tidak berubah {report.unchanged}, ditolak {rejected}, "
+        f"peringatan {warned}"
+    )
     return 1 if report.rejected else 0
 
 
@@ -148,7 +154,7 @@ def parser() -> argparse.ArgumentParser:
 
 
 async def dispatch(args: argparse.Namespace, settings: RegistrySettings) -> int:
-    """Run one operator command."""
+    """Run one operator command; a refusal is a message on stderr and exit code 2, no traceback."""
     registry = Registry(settings)
     try:
         if args.command == "import":
@@ -158,8 +164,20 @@ async def dispatch(args: argparse.Namespace, settings: RegistrySettings) -> int:
         if args.command == "verify":
             return await run_verify(registry, args.volunteer_id, args.operator)
         return await run_certify(registry, args)
+    except RegistryRuleBroken as broken:
+        return refused(f"{broken} ({broken.code})")
+    except LookupError:
+        return refused("PSKS tidak ditemukan")
+    except ConcurrentChange:
+        return refused("Data PSKS berubah bersamaan; ulangi perintah")
     finally:
         await registry.engine.dispose()
+
+
+def refused(message: str) -> int:
+    """Tell the operator why the command was refused; the exit code of a refusal."""
+    sys.stderr.write(f"ditolak: {message}\n")
+    return 2
 
 
 def main() -> None:

@@ -1,4 +1,4 @@
-"""Registry background jobs: the certification expiry scheduler."""
+"""Registry background jobs: the expiry scheduler (which also refreshes planner statistics)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 from pilar_kit.leader import leadership_for
 from pilar_kit.runtime import Runtime
+from pilar_registry.store.statistics import refresh_statistics
 from pilar_registry.usecases import scan_expiries
 
 log = logging.getLogger("pilar.registry.expiry")
@@ -42,5 +43,7 @@ class ExpiryScheduler:
                 )
             total += page.staged
             if page.done:
+                async with runtime.transaction() as session:
+                    await refresh_statistics(session)
                 return total
             after = page.next_after

@@ -14,10 +14,11 @@ from pilar_registry.usecases import Refused
 
 CONFLICTS = {"already_verified", "already_revoked", "same_operator", "deceased", "already_answered"}
 NOT_FOUND = "PSKS tidak ditemukan"
+INSTITUTION_NOT_FOUND = "Lembaga tidak ditemukan"
 
 
 @contextmanager
-def answered() -> Iterator[None]:
+def answered(not_found: str = NOT_FOUND) -> Iterator[None]:
     """Turn what the use cases refuse into clear 4xx answers."""
     try:
         yield
@@ -35,4 +36,4 @@ def answered() -> Iterator[None]:
     except ConcurrentChange:
         raise Rejected("Data PSKS berubah bersamaan; ulangi", code="conflict", status=409) from None
     except LookupError:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, NOT_FOUND) from None
+        raise HTTPException(status.HTTP_404_NOT_FOUND, not_found) from None

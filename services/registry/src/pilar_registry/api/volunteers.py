@@ -6,13 +6,14 @@ from datetime import UTC, datetime
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, HTTPException, Query, status
+from fastapi import APIRouter, HTTPException, Query, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pilar_contracts.events.fields import PsksType, RegionCode, VolunteerStatus
-from pilar_kit.auth import Principal, Role, ensure_region, require_roles
+from pilar_kit.auth import Principal, ensure_region
 from pilar_kit.http import RuntimeDep
 from pilar_registry import usecases
+from pilar_registry.api.access import OPERATORS, Operator, Reader, ensure_may_read
 from pilar_registry.api.errors import NOT_FOUND, answered
 from pilar_registry.api.schemas import (
     CertificationCreate,
@@ -29,12 +30,13 @@ from pilar_registry.domain import Contact, Registration, Volunteer
 from pilar_registry.store import Volunteers
 from pilar_registry.store.search import Search, search_volunteers
 
-OPERATORS = (Role.NATIONAL_OPERATOR, Role.PROVINCIAL_OPERATOR, Role.REGENCY_OPERATOR)
-Operator = Annotated[Principal, Depends(require_roles(*OPERATORS))]
+__all__ = ["OPERATORS", "Operator", "router", "volunteer_in_scope"]
 router = APIRouter(prefix="/volunteers", tags=["volunteers"])
 
 
-async def _in_scope(session: AsyncSession, volunteer_id: UUID, who: Principal) -> Volunteer:
+async def volunteer_in_scope(
+    session: AsyncSession, volunteer_id: UUID, who: Principal
+) -> Volunteer:
     volunteer = await Volunteers(session).get(volunteer_id)
     if volunteer is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, NOT_FOUND)
@@ -105,10 +107,14 @@ async def list_volunteers(
 
 
 @router.get("/{volunteer_id}")
-async def get_volunteer(volunteer_id: UUID, runtime: RuntimeDep, who: Operator) -> VolunteerPublic:
-    """Read one PSKS person of the operator's region."""
+async def get_volunteer(volunteer_id: UUID, runtime: RuntimeDep, who: Reader) -> VolunteerPublic:
+    """Read one PSKS person: for operators of its region, or the person themself."""
     async with runtime.transaction() as session:
-        return VolunteerPublic.of(await _in_scope(session, volunteer_id, who))
+        volunteer = await Volunteers(session).get(volunteer_id)
+    if volunteer is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, NOT_FOUND)
+    ensure_may_read(who, volunteer.id, volunteer.region)
+    return VolunteerPublic.of(volunteer)
 
 
 @router.post("/{volunteer_id}/verify")
@@ -118,7 +124,7 @@ async def verify_volunteer(
     """Verify a registration; the verifier must not be the operator who registered it."""
     with answered():
         async with runtime.transaction() as session:
-            await _in_scope(session, volunteer_id, who)
+            await volunteer_in_scope(session, volunteer_id, who)
             volunteer = await usecases.verify_volunteer(
                 session, runtime.outbox, volunteer_id=volunteer_id, by=who.subject
             )
@@ -132,7 +138,7 @@ async def change_status(
     """Set a person's availability: active, on leave, inactive, suspended, deceased."""
     with answered():
         async with runtime.transaction() as session:
-            await _in_scope(session, volunteer_id, who)
+            await volunteer_in_scope(session, volunteer_id, who)
             volunteer = await usecases.change_volunteer_status(
                 session,
                 runtime.outbox,
@@ -150,7 +156,7 @@ async def certify_volunteer(
     """Record a certification (scheme, number, issuer, validity) of a verified person."""
     with answered():
         async with runtime.transaction() as session:
-            await _in_scope(session, volunteer_id, who)
+            await volunteer_in_scope(session, volunteer_id, who)
             _, certification = await usecases.certify_volunteer(
                 session, runtime.outbox, volunteer_id=volunteer_id, **body.model_dump()
             )
@@ -168,7 +174,7 @@ async def revoke_certification(
     """Revoke a certification with a reason."""
     with answered():
         async with runtime.transaction() as session:
-            await _in_scope(session, volunteer_id, who)
+            await volunteer_in_scope(session, volunteer_id, who)
             revoked = await usecases.revoke_certification(
                 session,
                 runtime.outbox,

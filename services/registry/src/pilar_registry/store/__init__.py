@@ -1,6 +1,12 @@
 """Registry persistence: tables and repositories."""
 
 from pilar_registry.store.deployments import Deployments
+from pilar_registry.store.institution_rows import (
+    AccreditationRow,
+    InstitutionRow,
+    InstitutionServiceRow,
+)
+from pilar_registry.store.institutions import Institutions, InstitutionSearch
 from pilar_registry.store.tables import (
     Base,
     CertificationRow,
@@ -8,7 +14,8 @@ from pilar_registry.store.tables import (
     DeploymentRow,
     DisasterRow,
     ExpiryNoticeRow,
-    ReferralLoadRow,
+    ReferralRow,
+    TrainingRow,
     VolunteerRow,
     inbox,
     outbox,
@@ -17,6 +24,7 @@ from pilar_registry.store.tagana import tagana_in
 from pilar_registry.store.volunteers import ConcurrentChange, Volunteers, region_columns
 
 __all__ = [
+    "AccreditationRow",
     "Base",
     "CertificationRow",
     "CompetencyRow",
@@ -25,7 +33,12 @@ __all__ = [
     "Deployments",
     "DisasterRow",
     "ExpiryNoticeRow",
-    "ReferralLoadRow",
+    "InstitutionRow",
+    "InstitutionSearch",
+    "InstitutionServiceRow",
+    "Institutions",
+    "ReferralRow",
+    "TrainingRow",
     "VolunteerRow",
     "Volunteers",
     "inbox",

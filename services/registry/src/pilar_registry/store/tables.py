@@ -28,16 +28,22 @@ class VolunteerRow(Base):
     """A PSKS person."""
 
     __tablename__ = "volunteers"
+    # Listings are pages in id order: each index ends with id, so a page stops after 50 rows
+    # instead of sorting every match (a province holds tens of thousands of people).
     __table_args__ = (
-        Index("ix_volunteers_regency_type_status", "regency", "psks_type", "status"),
-        Index("ix_volunteers_province_type_status", "province", "psks_type", "status"),
+        Index("ix_volunteers_regency_type_status", "regency", "psks_type", "status", "id"),
+        Index("ix_volunteers_province_type_status", "province", "psks_type", "status", "id"),
+        Index("ix_volunteers_type_status_id", "psks_type", "status", "id"),
+        Index("ix_volunteers_province_id", "province", "id"),
+        Index("ix_volunteers_district_id", "district", "id"),
+        Index("ix_volunteers_region_id", "region", "id"),  # villages: one-per-post, search
     )
     id: Mapped[UUID] = mapped_column(Uuid, primary_key=True)
-    psks_type: Mapped[str] = mapped_column(String(8), index=True)
+    psks_type: Mapped[str] = mapped_column(String(8))
     region: Mapped[str] = mapped_column(String(13))
     province: Mapped[str] = mapped_column(String(2))
     regency: Mapped[str] = mapped_column(String(5))
-    district: Mapped[str] = mapped_column(String(8), index=True)
+    district: Mapped[str] = mapped_column(String(8))
     nik: Mapped[str] = mapped_column(String(16), unique=True)
     display_name: Mapped[str] = mapped_column(String(200))
     email: Mapped[str | None] = mapped_column(String(254))
@@ -94,13 +100,29 @@ class ExpiryNoticeRow(Base):
     sent_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
-class ReferralLoadRow(Base):
-    """An accepted referral a person carries, until it completes (from cases' events)."""
+class ReferralRow(Base):
+    """A referral to a person or institution as cases' events told it, for the load it carries."""
 
-    __tablename__ = "referral_load"
+    __tablename__ = "referrals"
     referral_id: Mapped[UUID] = mapped_column(Uuid, primary_key=True)
+    holder_id: Mapped[UUID | None] = mapped_column(Uuid, index=True)  # unknown until named
+    state: Mapped[str] = mapped_column(String(16))
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class TrainingRow(Base):
+    """A training a PSKS person attended."""
+
+    __tablename__ = "trainings"
+    id: Mapped[UUID] = mapped_column(Uuid, primary_key=True)
     volunteer_id: Mapped[UUID] = mapped_column(ForeignKey("volunteers.id"), index=True)
-    accepted_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    name: Mapped[str] = mapped_column(String(200))
+    organiser: Mapped[str] = mapped_column(String(200))
+    held_on: Mapped[date] = mapped_column(Date)
+    hours: Mapped[int] = mapped_column(Integer)
+    competencies: Mapped[list[str]] = mapped_column(JSON)
+    recorded_by: Mapped[str] = mapped_column(String(100))
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class DisasterRow(Base):

@@ -1,4 +1,7 @@
-"""The expiry scheduler's work: notices 30, 7 and 1 days before, and the expiry itself."""
+"""The expiry scheduler's work: notices 30, 7 and 1 days before, and the expiry itself.
+
+Certifications of people here; accreditations of institutions in ``accreditation_expiry``.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ from pilar_contracts.events.registry import SOURCE, CertificationExpired, Certif
 from pilar_kit.outbox import Outbox
 from pilar_registry.domain import EXPIRY_NOTICE_DAYS, notice_due
 from pilar_registry.store import CertificationRow, ExpiryNoticeRow, VolunteerRow
+from pilar_registry.usecases.accreditation_expiry import scan_accreditations
 
 
 @dataclass(frozen=True)
@@ -22,12 +26,12 @@ class ExpiryPage:
 
     staged: int
     next_after: UUID | None  # the last certification looked at, None when notices are done
-    expired_left: bool  # a full page of expiries was announced: more may wait
+    more_left: bool  # a full page of expiries (or accreditation notices) went out: more may wait
 
     @property
     def done(self) -> bool:
         """Nothing is left to look at today."""
-        return self.next_after is None and not self.expired_left
+        return self.next_after is None and not self.more_left
 
 
 async def scan_expiries(
@@ -38,10 +42,11 @@ async def scan_expiries(
     after: UUID | None = None,
     limit: int = 1000,
 ) -> ExpiryPage:
-    """Announce one page of due expiry notices and of expiries."""
+    """Announce one page of due notices and expiries, of certifications and accreditations."""
     notices, next_after = await _notices(session, outbox, today, after, limit)
     expired = await _expired(session, outbox, today, limit)
-    return ExpiryPage(notices + expired, next_after, expired == limit)
+    accreditations, full = await scan_accreditations(session, outbox, today=today, limit=limit)
+    return ExpiryPage(notices + expired + accreditations, next_after, expired == limit or full)
 
 
 async def _notices(

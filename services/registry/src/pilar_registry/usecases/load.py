@@ -1,42 +1,55 @@
-"""The referral load a person carries, kept current from cases' referral events."""
+"""The referral load a person or institution carries, kept current from cases' referral events.
+
+Events may come twice or out of order: each one only moves its referral forward (pending,
+accepted, closed), and the load is then counted again from the referrals, never incremented.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from pilar_registry.store import ReferralLoadRow, VolunteerRow
+from pilar_registry.domain.load import OPEN_STATES, ReferralState, advance
+from pilar_registry.store import InstitutionRow, ReferralRow, VolunteerRow
 
 
-async def referral_accepted(
-    session: AsyncSession, *, referral_id: UUID, volunteer_id: UUID, at: datetime
+async def referral_seen(
+    session: AsyncSession,
+    *,
+    referral_id: UUID,
+    holder_id: UUID | None,
+    state: ReferralState,
+    at: datetime,
 ) -> None:
-    """Count an accepted referral against the person's capacity (once per referral)."""
-    known = await session.get(VolunteerRow, volunteer_id)
-    counted = await session.get(ReferralLoadRow, referral_id)
-    if known is None or counted is not None:
-        return  # an institution, or a referral already counted
-    session.add(ReferralLoadRow(referral_id=referral_id, volunteer_id=volunteer_id, accepted_at=at))
-    await session.execute(
-        update(VolunteerRow)
-        .where(VolunteerRow.id == volunteer_id)
-        .values(open_referrals=VolunteerRow.open_referrals + 1, version=VolunteerRow.version + 1)
-    )
+    """Move a referral to what an event says of it and recount its holder's open referrals."""
+    row = await session.get(ReferralRow, referral_id)
+    if row is None:
+        row = ReferralRow(referral_id=referral_id, holder_id=holder_id, state=state, changed_at=at)
+        session.add(row)
+    else:
+        row.state = advance(ReferralState(row.state), state).value
+        row.holder_id = row.holder_id or holder_id
+        row.changed_at = max(row.changed_at, at)
+    await session.flush()
+    if row.holder_id is not None:
+        await recount(session, row.holder_id)
 
 
-async def referral_closed(session: AsyncSession, *, referral_id: UUID) -> None:
-    """Free the capacity an accepted referral took, when it completes."""
-    volunteer_id = await session.scalar(
-        select(ReferralLoadRow.volunteer_id).where(ReferralLoadRow.referral_id == referral_id)
+async def recount(session: AsyncSession, holder_id: UUID) -> None:
+    """Set the open referrals of a person or institution to what the referrals say."""
+    open_now = (
+        select(func.count())
+        .select_from(ReferralRow)
+        .where(ReferralRow.holder_id == holder_id)
+        .where(ReferralRow.state.in_([s.value for s in OPEN_STATES]))
+        .scalar_subquery()
     )
-    if volunteer_id is None:
-        return
-    await session.execute(delete(ReferralLoadRow).where(ReferralLoadRow.referral_id == referral_id))
-    await session.execute(
-        update(VolunteerRow)
-        .where(VolunteerRow.id == volunteer_id, VolunteerRow.open_referrals > 0)
-        .values(open_referrals=VolunteerRow.open_referrals - 1, version=VolunteerRow.version + 1)
-    )
+    for table in (VolunteerRow, InstitutionRow):
+        await session.execute(
+            update(table)
+            .where(table.id == holder_id, table.open_referrals != open_now)
+            .values(open_referrals=open_now, version=table.version + 1)
+        )

@@ -1,0 +1,74 @@
+"""Tables of PSKS institutions and their accreditations."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, UniqueConstraint, Uuid
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from pilar_kit.db import UtcDateTime
+from pilar_registry.store.tables import Base
+
+
+class InstitutionRow(Base):
+    """A PSKS institution, family or network."""
+
+    __tablename__ = "institutions"
+    __table_args__ = (
+        UniqueConstraint("psks_type", "registration_no"),
+        Index("ix_institutions_region_type_name", "region", "psks_type", "name_key"),
+        Index("ix_institutions_regency_type_status", "regency", "psks_type", "status"),
+        Index("ix_institutions_province_type_status", "province", "psks_type", "status"),
+    )
+    id: Mapped[UUID] = mapped_column(Uuid, primary_key=True)
+    psks_type: Mapped[str] = mapped_column(String(8))
+    name: Mapped[str] = mapped_column(String(200))
+    name_key: Mapped[str] = mapped_column(String(200))
+    registration_no: Mapped[str | None] = mapped_column(String(64))
+    region: Mapped[str] = mapped_column(String(13))
+    province: Mapped[str] = mapped_column(String(2))
+    regency: Mapped[str] = mapped_column(String(5))
+    district: Mapped[str] = mapped_column(String(8), index=True)
+    contact_name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    whatsapp: Mapped[str | None] = mapped_column(String(32))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(16))
+    verification: Mapped[str] = mapped_column(String(16))
+    registered_by: Mapped[str] = mapped_column(String(100))
+    verified_by: Mapped[str | None] = mapped_column(String(100))
+    capacity: Mapped[int] = mapped_column(Integer)
+    open_referrals: Mapped[int] = mapped_column(Integer, default=0)
+    registered_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    version: Mapped[int] = mapped_column(Integer)
+    services: Mapped[list[InstitutionServiceRow]] = relationship(lazy="raise")
+    accreditations: Mapped[list[AccreditationRow]] = relationship(
+        order_by="AccreditationRow.valid_from", lazy="raise"
+    )
+
+
+class InstitutionServiceRow(Base):
+    """One service an institution offers (a table, so that search by service uses an index)."""
+
+    __tablename__ = "institution_services"
+    institution_id: Mapped[UUID] = mapped_column(ForeignKey("institutions.id"), primary_key=True)
+    service: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
+
+
+class AccreditationRow(Base):
+    """An accreditation of an LKS (BALKS), with what the expiry scheduler already announced."""
+
+    __tablename__ = "accreditations"
+    id: Mapped[UUID] = mapped_column(Uuid, primary_key=True)
+    institution_id: Mapped[UUID] = mapped_column(ForeignKey("institutions.id"), index=True)
+    grade: Mapped[str] = mapped_column(String(1))
+    accreditation_no: Mapped[str] = mapped_column(String(64), unique=True)
+    issuer: Mapped[str] = mapped_column(String(100))
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_until: Mapped[date] = mapped_column(Date, index=True)
+    last_notice_days: Mapped[int | None] = mapped_column(Integer)  # the nearest notice sent
+    expired_announced: Mapped[bool] = mapped_column(default=False)
