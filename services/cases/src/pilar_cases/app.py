@@ -9,7 +9,9 @@ from fastapi import FastAPI
 
 from pilar_cases import api, handlers
 from pilar_cases.api.deps import CasesContext
+from pilar_cases.bmkg import BmkgFeed
 from pilar_cases.jobs import ReferralExpiry
+from pilar_cases.metrics import CasesMetrics
 from pilar_cases.settings import CasesSettings
 from pilar_cases.store import Base
 from pilar_kit.http import create_http_app
@@ -21,16 +23,20 @@ log = logging.getLogger("pilar.cases")
 
 
 def create_app(settings: ServiceSettings) -> FastAPI:
-    """Build the cases runtime, its consumers, the referral expiry job and the HTTP API."""
+    """Build the cases runtime, its consumers, its jobs (referral expiry, BMKG feed) and API."""
     assert isinstance(settings, CasesSettings)
     policy = settings.referral_policy()
+    jobs = [ReferralExpiry(settings.expiry_scan_seconds, policy).run]
+    feed = BmkgFeed(settings.bmkg_url, settings.bmkg_poll_seconds) if settings.bmkg_url else None
+    if feed is not None:
+        jobs.append(feed.run)
     runtime = Runtime(
         service="cases",
         settings=settings,
         metadata=Base.metadata,
         migrations=MIGRATIONS,
         routers=[handlers.registry_events],
-        jobs=[ReferralExpiry(settings.expiry_scan_seconds, policy).run],
+        jobs=jobs,
     )
     if settings.uses_dev_keys:
         log.warning("development-only keys: set PILAR_CASES_MASTER_KEY and _CLIENT_REF_KEY")
@@ -40,5 +46,8 @@ def create_app(settings: ServiceSettings) -> FastAPI:
         description="Kasus PMKS/PPKS, rujukan ke PSKS terdekat, dan deklarasi bencana.",
         routers=api.ROUTERS,
     )
-    app.state.cases = CasesContext(keyring=settings.keyring(), policy=policy)
+    metrics = CasesMetrics(runtime.registry)
+    if feed is not None:
+        feed.metrics = metrics
+    app.state.cases = CasesContext(keyring=settings.keyring(), policy=policy, metrics=metrics)
     return app

@@ -1,4 +1,4 @@
-"""Cases consumers: its replica of the registry (who is certified, active, where)."""
+"""Cases consumers: its replica of the registry (who is certified or accredited, active, where)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from pilar_contracts.consumers import CASES_REGISTRY
 from pilar_contracts.events.registry import (
     CertificationExpired,
     CertificationRevoked,
+    InstitutionAccredited,
+    InstitutionRegistered,
     VolunteerCertified,
     VolunteerStatusChanged,
 )
@@ -57,5 +59,33 @@ async def on_volunteer_status_changed(
         session,
         volunteer_id=event.volunteer_id,
         status=event.status.value,
+        at=delivery.envelope.time,
+    )
+
+
+@registry_events.on(InstitutionRegistered)
+async def on_institution_registered(
+    event: InstitutionRegistered, delivery: Delivery, session: AsyncSession
+) -> None:
+    """Keep the institution's type and region for matching."""
+    await store.replicate_institution(
+        session,
+        institution_id=event.institution_id,
+        psks_type=event.psks_type,
+        region=event.region,
+        at=delivery.envelope.time,
+    )
+
+
+@registry_events.on(InstitutionAccredited)
+async def on_institution_accredited(
+    event: InstitutionAccredited, delivery: Delivery, session: AsyncSession
+) -> None:
+    """A live BALKS accreditation is what makes an institution eligible for referrals."""
+    await store.replicate_accreditation(
+        session,
+        institution_id=event.institution_id,
+        grade=event.grade,
+        valid_until=event.valid_until,
         at=delivery.envelope.time,
     )

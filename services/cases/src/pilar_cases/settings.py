@@ -32,6 +32,10 @@ class CasesSettings(ServiceSettings):
     referral_capacity: int = Field(default=5, ge=1)
     referral_max_attempts: int = Field(default=5, ge=1)
     expiry_scan_seconds: float = Field(default=60, gt=0)
+    bmkg_url: str | None = Field(
+        default=None, description="BMKG-format feed to poll (e.g. autogempa.json); off if unset"
+    )
+    bmkg_poll_seconds: float = Field(default=60, ge=1, description="BMKG allows ~60/min/IP")
 
     @property
     def uses_dev_keys(self) -> bool:

@@ -123,6 +123,7 @@ async def refer_case(
                 policy=context.policy,
                 now=datetime.now(UTC),
             )
+    context.metrics.referrals_sent.labels(referral.to_kind.value).inc()
     return ReferralPublic.of(referral)
 
 

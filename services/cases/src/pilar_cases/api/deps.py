@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 
 from pilar_cases.domain import ReferralPolicy
 from pilar_cases.keyring import Keyring
+from pilar_cases.metrics import CasesMetrics
 from pilar_kit.auth import Principal, Role, require_roles
 
 OPERATORS = (Role.NATIONAL_OPERATOR, Role.PROVINCIAL_OPERATOR, Role.REGENCY_OPERATOR)
@@ -19,10 +20,11 @@ Auditor = Annotated[Principal, Depends(require_roles(Role.AUDITOR))]
 
 @dataclass(frozen=True)
 class CasesContext:
-    """The keyring and the broker's policy, built once by ``app``."""
+    """The keyring, the broker's policy and the domain metrics, built once by ``app``."""
 
     keyring: Keyring
     policy: ReferralPolicy
+    metrics: CasesMetrics
 
 
 def _context(request: Request) -> CasesContext:

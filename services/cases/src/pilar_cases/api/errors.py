@@ -13,7 +13,18 @@ from pilar_cases.usecases import OutOfScope, Refused
 from pilar_kit.auth import forbidden
 from pilar_kit.http import Rejected
 
-CONFLICTS = {"case_closed", "already_answered", "deadline_passed", "referral_open", "not_accepted"}
+# Refusals because of the record's current state (HTTP 409); other verdicts are bad input (422).
+CONFLICTS = {
+    "case_closed",
+    "already_answered",
+    "deadline_passed",
+    "referral_open",
+    "not_accepted",
+    "stage_not_allowed",
+    "status_not_allowed",
+    "disaster_closed",
+    "already_registered",
+}
 FORBIDDEN = {"not_addressee"}
 NOT_FOUND = "Data tidak ditemukan"
 

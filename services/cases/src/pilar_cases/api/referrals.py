@@ -59,6 +59,8 @@ async def decline_referral(
                 policy=context.policy,
                 now=datetime.now(UTC),
             )
+    if result.next:
+        context.metrics.referrals_sent.labels(result.next.to_kind.value).inc()
     following = ReferralPublic.of(result.next) if result.next else None
     return AnsweredPublic(referral=ReferralPublic.of(result.referral), next=following)
 

@@ -8,7 +8,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from pilar_cases.domain import Case, ClientKind, PersonalData, Referral
+from pilar_cases.domain import Assessment, Case, ClientKind, PersonalData, Referral, RiskLevel
 from pilar_cases.domain.audit import AuditEntry
 from pilar_contracts.events.fields import Code, PmksCategory, ReasonCode, RegionCode, Urgency
 
@@ -58,6 +58,7 @@ class ReferralPublic(BaseModel):
     case_id: UUID
     attempt: int
     to_id: UUID
+    to_kind: str = Field(description="volunteer (a PSKS person) or institution (an LKS, LK3, ...)")
     psks_type: str
     service: str
     status: str
@@ -76,6 +77,7 @@ class ReferralPublic(BaseModel):
             case_id=r.case_id,
             attempt=r.attempt,
             to_id=r.to_id,
+            to_kind=r.to_kind.value,
             psks_type=r.psks_type,
             service=r.service,
             status=r.status.value,
@@ -113,6 +115,25 @@ class PersonalPublic(BaseModel):
         )
 
 
+class AssessmentPublic(BaseModel):
+    """The latest assessment of a case."""
+
+    needs: list[str]
+    risk_level: RiskLevel
+    assessed_by: str
+    assessed_at: datetime
+
+    @classmethod
+    def of(cls, a: Assessment) -> AssessmentPublic:
+        """Map a domain assessment."""
+        return cls(
+            needs=list(a.needs),
+            risk_level=a.risk_level,
+            assessed_by=a.assessed_by,
+            assessed_at=a.assessed_at,
+        )
+
+
 class CasePublic(BaseModel):
     """A case without personal data."""
 
@@ -130,6 +151,7 @@ class CasePublic(BaseModel):
     opened_at: datetime
     outcome: str | None
     closed_at: datetime | None
+    assessment: AssessmentPublic | None = None
 
     @classmethod
     def fields_of(cls, c: Case) -> dict[str, object]:
@@ -154,7 +176,13 @@ class CasePublic(BaseModel):
             "opened_at": c.opened_at,
             "outcome": c.outcome,
             "closed_at": c.closed_at,
+            "assessment": AssessmentPublic.of(c.assessment) if c.assessment else None,
         }
+
+    @classmethod
+    def of(cls, c: Case) -> CasePublic:
+        """Map a domain case."""
+        return cls.model_validate(cls.fields_of(c))
 
 
 class CaseOpenedPublic(CasePublic):

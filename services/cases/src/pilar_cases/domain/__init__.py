@@ -1,16 +1,20 @@
 """Cases domain: cases and their stages, referrals, the broker's matching. Pure: no I/O."""
 
 from pilar_cases.domain.cases import (
+    Assessment,
     Case,
     CaseRuleBroken,
     CaseStatus,
     ClientKind,
     Consent,
     Intake,
+    RiskLevel,
     Stage,
+    assess,
     close_case,
     ensure_referable,
     kind_fits,
+    may_escalate,
     move_stage,
     open_case,
     record_consent,
@@ -34,6 +38,7 @@ from pilar_cases.domain.referrals import (
 from pilar_cases.domain.suitability import suitability
 
 __all__ = [
+    "Assessment",
     "Case",
     "CaseRuleBroken",
     "CaseStatus",
@@ -46,8 +51,10 @@ __all__ = [
     "Referral",
     "ReferralPolicy",
     "ReferralStatus",
+    "RiskLevel",
     "Stage",
     "accept",
+    "assess",
     "best_pillar",
     "close_case",
     "complete",
@@ -57,6 +64,7 @@ __all__ = [
     "expire",
     "is_overdue",
     "kind_fits",
+    "may_escalate",
     "move_stage",
     "next_attempt",
     "open_case",

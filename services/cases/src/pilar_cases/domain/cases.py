@@ -8,7 +8,7 @@ from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
-from pilar_contracts.events.cases import CaseClosed, CaseOpened
+from pilar_contracts.events.cases import CaseAssessed, CaseClosed, CaseOpened
 from pilar_contracts.events.fields import Urgency
 
 
@@ -78,6 +78,24 @@ class Consent:
     recorded_at: datetime
 
 
+class RiskLevel(StrEnum):
+    """How endangered the client is, as the assessing worker judges it."""
+
+    RENDAH = "rendah"
+    SEDANG = "sedang"
+    TINGGI = "tinggi"
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """What the assessment found: the services the client needs and the risk level."""
+
+    needs: tuple[str, ...]
+    risk_level: RiskLevel
+    assessed_by: str
+    assessed_at: datetime
+
+
 @dataclass(frozen=True)
 class Intake:
     """What an operator submits to open a case (personal data travels separately, sealed)."""
@@ -108,6 +126,7 @@ class Case:
     disaster_id: UUID | None = None
     outcome: str | None = None
     closed_at: datetime | None = None
+    assessment: Assessment | None = None
     version: int = 1
 
 
@@ -161,6 +180,20 @@ def move_stage(case: Case, to: Stage) -> Case:
     return replace(case, stage=to)
 
 
+def assess(
+    case: Case, *, needs: tuple[str, ...], risk_level: RiskLevel, by: str, now: datetime
+) -> tuple[Case, CaseAssessed]:
+    """Record an assessment; a case still at engagement thereby enters the asesmen stage."""
+    _ensure_open(case)
+    unique = tuple(dict.fromkeys(needs))
+    if not unique:
+        raise CaseRuleBroken("needs_missing", "Asesmen harus menyebut minimal satu kebutuhan")
+    stage = Stage.ASESMEN if case.stage is Stage.PENDEKATAN_AWAL else case.stage
+    assessment = Assessment(unique, risk_level, assessed_by=by, assessed_at=now)
+    assessed = replace(case, stage=stage, assessment=assessment)
+    return assessed, CaseAssessed(case_id=case.id, needs=unique, risk_level=risk_level.value)
+
+
 def record_consent(case: Case, *, given: bool, by: str, now: datetime) -> Case:
     """Record a new consent decision (given or withdrawn) on an open case."""
     _ensure_open(case)
@@ -178,6 +211,16 @@ def ensure_referable(case: Case, override_reason: str | None) -> bool:
             "Klien tidak memberikan persetujuan; rujukan hanya dengan alasan (override_reason)",
         )
     return True
+
+
+def may_escalate(case: Case, override_at: datetime | None) -> bool:
+    """Whether the broker may send a case on: consent, or an override after the latest decision."""
+    # A withdrawal of consent after an override stops the chain until the next override.
+    if case.status is CaseStatus.CLOSED:
+        return False
+    if case.consent.given:
+        return True
+    return override_at is not None and override_at >= case.consent.recorded_at
 
 
 def close_case(case: Case, *, outcome: str, now: datetime) -> tuple[Case, CaseClosed]:

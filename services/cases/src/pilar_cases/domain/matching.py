@@ -1,4 +1,8 @@
-"""The broker's choice (DOMAIN.md 6.1): the nearest eligible pillar of a suitable type. Pure."""
+"""The broker's choice (DOMAIN.md 6.1): the nearest eligible pillar of a suitable type. Pure.
+
+A pillar is a PSKS person or a PSKS institution (an LKS, LK3, ...); both are judged alike: a person
+by its live certifications, an institution by its live BALKS accreditations.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from uuid import UUID
 
-from pilar_contracts.events.fields import VolunteerStatus
+from pilar_contracts.events.fields import RecipientKind, VolunteerStatus
 
 # Proximity ranks, nearest first; a pillar in another province is never chosen.
 SAME_VILLAGE, SAME_DISTRICT, SAME_REGENCY, SAME_PROVINCE = 0, 1, 2, 3
@@ -16,15 +20,16 @@ _DEPTH = 4
 
 @dataclass(frozen=True)
 class Pillar:
-    """A PSKS person as cases' replica knows it, with its local referral load."""
+    """A PSKS person or institution as cases' replica knows it, with its local referral load."""
 
-    volunteer_id: UUID
+    volunteer_id: UUID  # the person's id, or the institution's for kind INSTITUTION
     psks_type: str
     region: str
     status: VolunteerStatus
-    certified_until: tuple[date | None, ...]  # live certifications; None = no end date
+    certified_until: tuple[date | None, ...]  # live certifications/accreditations; None = no end
     open_referrals: int
     capacity: int
+    kind: RecipientKind = RecipientKind.VOLUNTEER
 
 
 @dataclass(frozen=True)
@@ -34,6 +39,12 @@ class MatchRequest:
     region: str
     psks_types: tuple[str, ...]
     exclude: frozenset[UUID] = frozenset()
+    institution_types: tuple[str, ...] = ()  # after the people, at equal proximity
+
+    @property
+    def all_types(self) -> tuple[str, ...]:
+        """People's types then institutions' types, in order of preference."""
+        return self.psks_types + self.institution_types
 
 
 def proximity(case_region: str, pillar_region: str) -> int | None:
@@ -51,7 +62,7 @@ def ineligibility(pillar: Pillar, *, today: date) -> str | None:
     if pillar.status is not VolunteerStatus.ACTIVE:
         return "not_active"
     if not pillar.certified_until:
-        return "not_certified"
+        return "not_accredited" if pillar.kind is RecipientKind.INSTITUTION else "not_certified"
     if all(until is not None and until < today for until in pillar.certified_until):
         return "certification_expired"
     if pillar.open_referrals >= pillar.capacity:
@@ -62,16 +73,17 @@ def ineligibility(pillar: Pillar, *, today: date) -> str | None:
 def rank(request: MatchRequest, pillars: Iterable[Pillar], *, today: date) -> list[Pillar]:
     """Eligible pillars best first: nearest, then preferred type, then lightest load."""
     keyed = []
+    types = request.all_types
     for pillar in pillars:
         near = proximity(request.region, pillar.region)
         if (
             near is None
             or pillar.volunteer_id in request.exclude
-            or pillar.psks_type not in request.psks_types
+            or pillar.psks_type not in types
             or ineligibility(pillar, today=today) is not None
         ):
             continue
-        preference = request.psks_types.index(pillar.psks_type)
+        preference = types.index(pillar.psks_type)
         load = pillar.open_referrals / max(pillar.capacity, 1)
         keyed.append(((near, preference, load, str(pillar.volunteer_id)), pillar))
     return [pillar for _, pillar in sorted(keyed, key=lambda item: item[0])]

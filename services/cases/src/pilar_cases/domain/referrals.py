@@ -56,6 +56,7 @@ class Referral:
     sent_at: datetime
     accept_by: datetime
     status: ReferralStatus = ReferralStatus.PENDING
+    to_kind: RecipientKind = RecipientKind.VOLUNTEER
     answered_at: datetime | None = None
     reason_code: str | None = None
     outcome: str | None = None
@@ -84,11 +85,12 @@ def send(
         service=service,
         sent_at=now,
         accept_by=now + policy.accept_within,
+        to_kind=pillar.kind,
     )
     event = CaseReferred(
         case_id=case.id,
         referral_id=referral_id,
-        to_kind=RecipientKind.VOLUNTEER,
+        to_kind=pillar.kind,
         to_id=pillar.volunteer_id,
         service=service,
         accept_by=referral.accept_by,

@@ -3,9 +3,14 @@
 This is Pilar's own operational mapping, not a regulation: no Permensos assigns PSKS types to PMKS
 categories. It follows the roles in DOMAIN.md section 1 (professional social workers for case work
 and specialist needs, PSM for village-level accompaniment, Tagana for disaster victims, TKSK for
-aid programmes, WPKS for vulnerable women, Penyuluh Sosial for outreach) and lists only PSKS types
-that are people, because cases' replica of the registry holds people. The order of the types is a
-preference: among equally near pillars, the earlier type is chosen first. Review with Dinas Sosial.
+aid programmes, WPKS for vulnerable women, Penyuluh Sosial for outreach). People come first; an
+LKS running the same service (LKSA for children, LKS-LU for the elderly, rehabilitation centres and
+shelters, DOMAIN.md section 1) follows at equal distance. Only the LKS is listed among institutions:
+it is the one type the registry accredits (BALKS), and an institution's verification is not
+published, so an accreditation is the only proof cases has that an institution may take clients
+(an LK3 would serve PMKS-25 once the registry announces verified institutions). The order of the
+types is a preference: among equally near pillars, the earlier type is chosen first. Review with
+Dinas Sosial.
 """
 
 from __future__ import annotations
@@ -20,7 +25,8 @@ PEKSOS, PSM, TAGANA, WPKS, PENYULUH, TKSK = (
     "PSKS-10",
     "PSKS-11",
 )
-VERSION = "1.0.0"
+LKS = "PSKS-04"
+VERSION = "1.1.0"
 
 
 @dataclass(frozen=True)
@@ -28,34 +34,36 @@ class Suitability:
     """The service a category needs and the PSKS types that can give it, preferred first."""
 
     service: str
-    psks_types: tuple[str, ...]
+    psks_types: tuple[str, ...]  # people
+    institution_types: tuple[str, ...] = ()  # institutions, after the people at equal distance
 
 
-_CHILD = Suitability("perlindungan_anak", (PEKSOS, PSM))
-_TUNA_SOSIAL = Suitability("rehabilitasi_tuna_sosial", (PEKSOS, PSM, PENYULUH))
-_SPECIALIST = Suitability("rehabilitasi_sosial", (PEKSOS,))
+_CHILD = Suitability("perlindungan_anak", (PEKSOS, PSM), (LKS,))
+_TUNA_SOSIAL = Suitability("rehabilitasi_tuna_sosial", (PEKSOS, PSM, PENYULUH), (LKS,))
+_SPECIALIST = Suitability("rehabilitasi_sosial", (PEKSOS,), (LKS,))
+_DISABILITY = Suitability("rehabilitasi_disabilitas", (PEKSOS, PSM), (LKS,))
 
 SUITABLE_PSKS: dict[str, Suitability] = {
     "PMKS-01": _CHILD,
     "PMKS-02": _CHILD,
     "PMKS-03": _CHILD,
     "PMKS-04": _CHILD,
-    "PMKS-05": Suitability("rehabilitasi_disabilitas", (PEKSOS, PSM)),
+    "PMKS-05": _DISABILITY,
     "PMKS-06": _CHILD,
     "PMKS-07": _CHILD,
-    "PMKS-08": Suitability("pendampingan_lansia", (PSM, PEKSOS)),
-    "PMKS-09": Suitability("rehabilitasi_disabilitas", (PEKSOS, PSM)),
+    "PMKS-08": Suitability("pendampingan_lansia", (PSM, PEKSOS), (LKS,)),
+    "PMKS-09": _DISABILITY,
     "PMKS-10": _TUNA_SOSIAL,
     "PMKS-11": _TUNA_SOSIAL,
     "PMKS-12": _TUNA_SOSIAL,
     "PMKS-13": _TUNA_SOSIAL,
     "PMKS-14": Suitability("pemberdayaan_komunitas", (PENYULUH, PSM)),
-    "PMKS-15": Suitability("reintegrasi_sosial", (PEKSOS, PSM)),
+    "PMKS-15": Suitability("reintegrasi_sosial", (PEKSOS, PSM), (LKS,)),
     "PMKS-16": _SPECIALIST,
     "PMKS-17": _SPECIALIST,
     "PMKS-18": _SPECIALIST,
-    "PMKS-19": Suitability("perlindungan_korban_kekerasan", (PEKSOS, PSM)),
-    "PMKS-20": Suitability("reintegrasi_sosial", (PEKSOS, TKSK)),
+    "PMKS-19": Suitability("perlindungan_korban_kekerasan", (PEKSOS, PSM), (LKS,)),
+    "PMKS-20": Suitability("reintegrasi_sosial", (PEKSOS, TKSK), (LKS,)),
     "PMKS-21": Suitability("perlindungan_korban_bencana", (TAGANA, PSM)),
     "PMKS-22": Suitability("perlindungan_korban_bencana", (TAGANA, PEKSOS)),
     "PMKS-23": Suitability("pemberdayaan_perempuan", (WPKS, PSM)),
@@ -66,5 +74,5 @@ SUITABLE_PSKS: dict[str, Suitability] = {
 
 
 def suitability(pmks_category: str) -> Suitability:
-    """Return the service and PSKS types for a PMKS category (PMKS-01..26)."""
+    """Return the service and PSKS types (people, institutions) for a PMKS category."""
     return SUITABLE_PSKS[pmks_category]

@@ -1,8 +1,13 @@
 """Cases store: tables, repositories and the registry replica."""
 
-from pilar_cases.store.audit import AuditQuery, record, trail
+from pilar_cases.store.audit import AuditQuery, latest_override, record, trail
 from pilar_cases.store.cases import Cases, ConcurrentChange
 from pilar_cases.store.clients import Clients
+from pilar_cases.store.institutions import (
+    institution_candidates,
+    replicate_accreditation,
+    replicate_institution,
+)
 from pilar_cases.store.referrals import Referrals
 from pilar_cases.store.replica import (
     candidates,
@@ -39,10 +44,14 @@ __all__ = [
     "candidates",
     "end_certification",
     "inbox",
+    "institution_candidates",
+    "latest_override",
     "outbox",
     "pillars_in_scope",
     "record",
+    "replicate_accreditation",
     "replicate_certification",
+    "replicate_institution",
     "replicate_status",
     "trail",
 ]

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pilar_cases.domain.audit import AuditAction, AuditEntry
@@ -68,3 +68,12 @@ def _entry(row: AuditRow) -> AuditEntry:
         case_id=row.case_id,
         client_ref=row.client_ref,
     )
+
+
+async def latest_override(session: AsyncSession, case_id: UUID) -> datetime | None:
+    """When consent was last overridden for a case, or None."""
+    query = select(func.max(AuditRow.at)).where(
+        AuditRow.case_id == case_id, AuditRow.action == AuditAction.CONSENT_OVERRIDE.value
+    )
+    latest: datetime | None = (await session.execute(query)).scalar_one_or_none()
+    return latest

@@ -7,7 +7,7 @@ from uuid import UUID
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from pilar_cases.domain import Case, CaseStatus, ClientKind, Consent, Stage
+from pilar_cases.domain import Assessment, Case, CaseStatus, ClientKind, Consent, RiskLevel, Stage
 from pilar_cases.store.tables import CaseRow
 from pilar_contracts.events.fields import Urgency
 
@@ -33,12 +33,25 @@ def case_of(row: CaseRow) -> Case:
         disaster_id=row.disaster_id,
         outcome=row.outcome,
         closed_at=row.closed_at,
+        assessment=_assessment_of(row),
         version=row.version,
     )
 
 
+def _assessment_of(row: CaseRow) -> Assessment | None:
+    if row.risk_level is None or row.assessed_by is None or row.assessed_at is None:
+        return None
+    needs = tuple(str(need) for need in row.needs or ())
+    return Assessment(needs, RiskLevel(row.risk_level), row.assessed_by, row.assessed_at)
+
+
 def _mutable(case: Case) -> dict[str, object]:
+    assessment = case.assessment
     return {
+        "needs": list(assessment.needs) if assessment else None,
+        "risk_level": assessment.risk_level.value if assessment else None,
+        "assessed_by": assessment.assessed_by if assessment else None,
+        "assessed_at": assessment.assessed_at if assessment else None,
         "stage": case.stage.value,
         "status": case.status.value,
         "consent_given": case.consent.given,
@@ -46,6 +59,23 @@ def _mutable(case: Case) -> dict[str, object]:
         "consent_at": case.consent.recorded_at,
         "outcome": case.outcome,
         "closed_at": case.closed_at,
+    }
+
+
+def case_values(case: Case) -> dict[str, object]:
+    """The column values of a newly opened case."""
+    return {
+        "id": case.id,
+        "client_ref": case.client_ref,
+        "client_kind": case.client_kind.value,
+        "pmks_category": case.pmks_category,
+        "region": case.region,
+        "urgency": case.urgency.value,
+        "disaster_id": case.disaster_id,
+        "opened_by": case.opened_by,
+        "opened_at": case.opened_at,
+        "version": case.version,
+        **_mutable(case),
     }
 
 
@@ -71,21 +101,7 @@ class Cases:
 
     async def add(self, case: Case) -> None:
         """Insert a newly opened case."""
-        self.session.add(
-            CaseRow(
-                id=case.id,
-                client_ref=case.client_ref,
-                client_kind=case.client_kind.value,
-                pmks_category=case.pmks_category,
-                region=case.region,
-                urgency=case.urgency.value,
-                disaster_id=case.disaster_id,
-                opened_by=case.opened_by,
-                opened_at=case.opened_at,
-                version=case.version,
-                **_mutable(case),
-            )
-        )
+        self.session.add(CaseRow(**case_values(case)))
         await self.session.flush()
 
     async def save(self, case: Case) -> None:

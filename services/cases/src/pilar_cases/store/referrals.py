@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from pilar_cases.domain import Referral, ReferralStatus
 from pilar_cases.store.cases import ConcurrentChange
 from pilar_cases.store.tables import ReferralRow
+from pilar_contracts.events.fields import RecipientKind
 
 
 def referral_of(row: ReferralRow) -> Referral:
@@ -31,6 +32,7 @@ def referral_of(row: ReferralRow) -> Referral:
         outcome=row.outcome,
         quality=row.quality,
         version=row.version,
+        to_kind=RecipientKind(row.to_kind),
     )
 
 
@@ -91,6 +93,7 @@ class Referrals:
                 region=referral.region,
                 attempt=referral.attempt,
                 to_id=referral.to_id,
+                to_kind=referral.to_kind.value,
                 psks_type=referral.psks_type,
                 service=referral.service,
                 sent_at=referral.sent_at,

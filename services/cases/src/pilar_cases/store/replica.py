@@ -7,9 +7,10 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Row, func, or_, select
+from sqlalchemy import ColumnElement, Row, and_, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from pilar_cases.domain import Pillar
 from pilar_cases.domain.referrals import OPEN_STATUSES
@@ -133,6 +134,14 @@ async def candidates(
     ]
 
 
+def within(
+    column: InstrumentedAttribute[str] | InstrumentedAttribute[str | None], scope: str
+) -> ColumnElement[bool]:
+    """The region is the scope or lies below it, as a range the region index can serve."""
+    # '/' follows '.' in ASCII: every code below "33.71" sorts between "33.71." and "33.71/".
+    return or_(column == scope, and_(column > f"{scope}.", column < f"{scope}/"))
+
+
 async def _pillar_rows(
     session: AsyncSession, scope: str, psks_types: Collection[str], exclude: Collection[UUID]
 ) -> list[Row[Any]]:
@@ -141,7 +150,7 @@ async def _pillar_rows(
         .add_columns(PillarStatusRow.status)
         .outerjoin(PillarStatusRow, PillarStatusRow.volunteer_id == PillarRow.volunteer_id)
         .where(PillarRow.psks_type.in_(list(psks_types)))
-        .where(or_(PillarRow.region == scope, PillarRow.region.like(f"{scope}.%")))
+        .where(within(PillarRow.region, scope))
         .order_by(PillarRow.volunteer_id)
         .limit(CANDIDATES_PER_SCOPE)
     )

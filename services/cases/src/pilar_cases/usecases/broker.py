@@ -9,7 +9,7 @@ from uuid6 import uuid7
 
 from pilar_cases import domain
 from pilar_cases.domain import Case, MatchRequest, Pillar, Referral, ReferralPolicy
-from pilar_cases.store import Referrals, candidates
+from pilar_cases.store import Referrals, candidates, institution_candidates
 from pilar_cases.usecases.events import announce
 from pilar_kit.outbox import Outbox
 
@@ -17,12 +17,19 @@ from pilar_kit.outbox import Outbox
 async def find_pillar(
     session: AsyncSession, request: MatchRequest, *, capacity: int, now: datetime
 ) -> Pillar | None:
-    """The best pillar, searching village, then district, regency and province."""
+    """The best pillar (person or institution), searching village, district, regency, province."""
     for scope in domain.search_scopes(request.region):
         pool = await candidates(
             session,
             scope=scope,
             psks_types=request.psks_types,
+            exclude=request.exclude,
+            capacity=capacity,
+        )
+        pool += await institution_candidates(
+            session,
+            scope=scope,
+            institution_types=request.institution_types,
             exclude=request.exclude,
             capacity=capacity,
         )
@@ -46,7 +53,9 @@ async def send_to_next_pillar(
     if attempt is None:
         return None
     fit = domain.suitability(case.pmks_category)
-    request = MatchRequest(case.region, fit.psks_types, domain.tried(earlier))
+    request = MatchRequest(
+        case.region, fit.psks_types, domain.tried(earlier), fit.institution_types
+    )
     pillar = await find_pillar(session, request, capacity=policy.capacity, now=now)
     if pillar is None:
         return None

@@ -13,6 +13,8 @@ from pilar_cases import domain
 from pilar_cases.domain import Case, CaseRuleBroken, Intake, PersonalData
 from pilar_cases.keyring import Keyring
 from pilar_cases.store import Cases, Clients
+from pilar_cases.store.disasters import Disasters
+from pilar_cases.store.victims import cases_of_disaster
 from pilar_cases.usecases.events import announce
 from pilar_contracts.identity import check_kk, check_nik
 from pilar_contracts.reference.catalogue import pmks_category
@@ -46,7 +48,7 @@ class Opened:
     earlier_case_ids: list[UUID] = field(default_factory=list)
 
 
-def _intake_findings(intake: Intake) -> list[Finding]:
+def intake_findings(intake: Intake) -> list[Finding]:
     findings = []
     if len(intake.region) < len("00.00") or not region_exists(intake.region):
         message = f"Kode wilayah {intake.region} tidak dikenal atau kurang rinci"
@@ -58,7 +60,7 @@ def _intake_findings(intake: Intake) -> list[Finding]:
     return findings
 
 
-def _identity_findings(personal: PersonalData, today: date) -> tuple[list[Finding], list[Finding]]:
+def identity_findings(personal: PersonalData, today: date) -> tuple[list[Finding], list[Finding]]:
     """NIK and KK: hard rules refuse, soft rules warn (DOMAIN.md 4)."""
     nik = check_nik(personal.nik, today=today, birth_date=personal.birth_date, sex=personal.sex)
     errors = [Finding(f.code, f.message) for f in nik.errors]
@@ -82,6 +84,22 @@ def _repeat_client(
     return [Finding("client_known", message)], visible
 
 
+async def _ensure_new_victim(session: AsyncSession, intake: Intake, client_ref: str) -> None:
+    """A disaster victim names a known disaster that affects the region, once per client."""
+    if intake.disaster_id is None:
+        return
+    disaster = await Disasters(session).get(intake.disaster_id)
+    if disaster is None:
+        raise Refused([Finding("disaster_unknown", "Bencana dengan id ini tidak dikenal")])
+    if not disaster.affects(intake.region):
+        message = f"Wilayah {intake.region} tidak terdampak bencana ini"
+        raise Refused([Finding("region_outside_disaster", message)])
+    known = await cases_of_disaster(session, disaster.id, {client_ref})
+    if known:
+        message = "Klien ini sudah terdaftar sebagai korban bencana ini"
+        raise CaseRuleBroken("already_registered", message, case_id=str(known[client_ref]))
+
+
 async def open_case(
     session: AsyncSession,
     outbox: Outbox,
@@ -93,11 +111,12 @@ async def open_case(
     now: datetime,
 ) -> Opened:
     """Open a case; refuse on hard rules, warn on soft rules and on a repeat client."""
-    errors, warnings = _identity_findings(personal, now.date())
-    errors += _intake_findings(intake)
+    errors, warnings = identity_findings(personal, now.date())
+    errors += intake_findings(intake)
     if errors:
         raise Refused(errors)
     client_ref = keyring.client_ref(personal.nik)
+    await _ensure_new_victim(session, intake, client_ref)
     cases = Cases(session)
     repeat, visible = _repeat_client(await cases.of_client(client_ref), who)
     case, event = domain.open_case(

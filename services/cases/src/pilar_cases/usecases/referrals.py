@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from pilar_cases import domain
 from pilar_cases.domain import CaseRuleBroken, Referral, ReferralPolicy
 from pilar_cases.domain.audit import AuditAction
-from pilar_cases.store import Cases, Referrals, record
+from pilar_cases.store import Cases, Referrals, latest_override, record
 from pilar_cases.usecases.broker import send_to_next_pillar
 from pilar_cases.usecases.events import announce
 from pilar_cases.usecases.personal import audit_entry
@@ -95,8 +95,10 @@ async def escalate(
 ) -> Referral | None:
     """After a decline or expiry, send the case to the next candidate (attempt + 1)."""
     case = await Cases(session).get(closed.case_id)
-    if case is None or case.status is domain.CaseStatus.CLOSED:
+    if case is None:
         return None
+    if not domain.may_escalate(case, await latest_override(session, case.id)):
+        return None  # closed, or consent withdrawn since the referral was sent
     earlier = await Referrals(session).of_case(case.id)
     return await send_to_next_pillar(
         session, outbox, case=case, earlier=earlier, policy=policy, now=now

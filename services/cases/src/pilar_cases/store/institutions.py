@@ -1,0 +1,89 @@
+"""Cases' replica of the registry's PSKS institutions, and the ones the broker may consider."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from pilar_cases.domain import Pillar
+from pilar_cases.store.replica import CANDIDATES_PER_SCOPE, open_referrals, within
+from pilar_cases.store.tables import InstitutionRow
+from pilar_contracts.events.fields import RecipientKind, VolunteerStatus
+
+
+def _insert(session: AsyncSession) -> Any:
+    dialect = session.get_bind().dialect.name
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
+
+
+async def replicate_institution(
+    session: AsyncSession, *, institution_id: UUID, psks_type: str, region: str, at: datetime
+) -> None:
+    """Keep an institution's type and region; an older registration never overwrites a newer one."""
+    values = {"psks_type": psks_type, "region": region, "registered_at": at}
+    stmt = _insert(session)(InstitutionRow).values(institution_id=institution_id, **values)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[InstitutionRow.institution_id],
+        set_={k: stmt.excluded[k] for k in values},
+        where=(InstitutionRow.registered_at.is_(None))
+        | (InstitutionRow.registered_at <= stmt.excluded.registered_at),
+    )
+    await session.execute(stmt)
+
+
+async def replicate_accreditation(
+    session: AsyncSession, *, institution_id: UUID, grade: str, valid_until: date, at: datetime
+) -> None:
+    """Keep the latest accreditation, even when it arrives before the registration."""
+    values = {"grade": grade, "accredited_until": valid_until, "accredited_at": at}
+    stmt = _insert(session)(InstitutionRow).values(institution_id=institution_id, **values)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[InstitutionRow.institution_id],
+        set_={k: stmt.excluded[k] for k in values},
+        where=(InstitutionRow.accredited_at.is_(None))
+        | (InstitutionRow.accredited_at <= stmt.excluded.accredited_at),
+    )
+    await session.execute(stmt)
+
+
+async def institution_candidates(
+    session: AsyncSession,
+    *,
+    scope: str,
+    institution_types: Collection[str],
+    exclude: Collection[UUID],
+    capacity: int,
+) -> list[Pillar]:
+    """Registered institutions of suitable types within a region prefix, as broker pillars."""
+    if not institution_types:
+        return []
+    query = (
+        select(InstitutionRow)
+        .where(InstitutionRow.psks_type.in_(list(institution_types)))
+        .where(within(InstitutionRow.region, scope))
+        .order_by(InstitutionRow.institution_id)
+        .limit(CANDIDATES_PER_SCOPE)
+    )
+    if exclude:
+        query = query.where(InstitutionRow.institution_id.not_in(list(exclude)))
+    rows = list((await session.execute(query)).scalars())
+    load = await open_referrals(session, [row.institution_id for row in rows])
+    return [
+        Pillar(
+            volunteer_id=row.institution_id,
+            psks_type=row.psks_type or "",
+            region=row.region or "",
+            status=VolunteerStatus.ACTIVE,  # registry publishes no availability of institutions
+            certified_until=(row.accredited_until,) if row.accredited_until else (),
+            open_referrals=load.get(row.institution_id, 0),
+            capacity=capacity,
+            kind=RecipientKind.INSTITUTION,
+        )
+        for row in rows
+    ]
