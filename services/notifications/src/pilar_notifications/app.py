@@ -4,18 +4,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import httpx
 from fastapi import FastAPI
 
 from pilar_kit.http import create_http_app
 from pilar_kit.runtime import Runtime
 from pilar_kit.settings import ServiceSettings
-from pilar_notifications import api, handlers
+from pilar_notifications import api, directory, directory_api, handlers
 from pilar_notifications.channels import Channel, EmailChannel
 from pilar_notifications.dispatcher import Dispatcher
 from pilar_notifications.gateway import GatewayChannel
+from pilar_notifications.poster import Poster
 from pilar_notifications.settings import NotificationsSettings
 from pilar_notifications.store import Base
+from pilar_notifications.webhook import WebhookChannel
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -23,34 +24,45 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 def create_app(settings: ServiceSettings) -> FastAPI:
     """Build the notifications runtime, its consumers, dispatcher and HTTP API."""
     assert isinstance(settings, NotificationsSettings)
-    dispatcher = Dispatcher(settings, _channels(settings))
+    dispatcher = Dispatcher(settings, channels_from(settings))
+
+    async def register_systems(runtime: Runtime) -> None:
+        """Keep the directory's ministry systems in step with the configured webhooks."""
+        async with runtime.transaction() as session:
+            await directory.register_systems(session, settings.webhooks)
+
     runtime = Runtime(
         service="notifications",
         settings=settings,
         metadata=Base.metadata,
         migrations=MIGRATIONS,
         routers=[handlers.contacts, handlers.registry_events, handlers.case_events],
-        jobs=[dispatcher.run],
+        jobs=[register_systems, dispatcher.run],
     )
     return create_http_app(
         runtime,
         title="Pilar notifications",
-        description="Pemberitahuan kepada PSKS dan operator melalui e-mail, SMS, dan WhatsApp.",
-        routers=[api.router],
+        description="Pemberitahuan kepada PSKS dan operator melalui e-mail, SMS, WhatsApp, "
+        "dan webhook bertanda tangan untuk sistem kementerian.",
+        routers=[api.router, directory_api.router],
     )
 
 
-def _channels(settings: NotificationsSettings) -> dict[str, Channel]:
-    """E-mail always; SMS and WhatsApp when their gateway is configured."""
+def channels_from(settings: NotificationsSettings) -> dict[str, Channel]:
+    """E-mail always; SMS, WhatsApp and webhooks when configured."""
     channels: dict[str, Channel] = {
         "email": EmailChannel(
             settings.smtp_host, settings.smtp_port, settings.smtp_sender, settings.smtp_timeout
         )
     }
     token = settings.gateway_token.get_secret_value()
-    client = httpx.AsyncClient(timeout=settings.gateway_timeout)
+    # One pool for both gateways, a kept-alive connection per send in flight.
+    poster = Poster(settings.dispatch_concurrency, settings.gateway_timeout)
     gateways = {"sms": settings.sms_gateway_url, "whatsapp": settings.whatsapp_gateway_url}
     for name, url in gateways.items():
         if url:
-            channels[name] = GatewayChannel(name, url, token, client)
+            channels[name] = GatewayChannel(name, url, token, poster)
+    if settings.webhooks:
+        hooks = Poster(settings.dispatch_concurrency, settings.webhook_timeout)
+        channels["webhook"] = WebhookChannel(settings.webhooks, hooks)
     return channels

@@ -2,47 +2,36 @@
 
 from __future__ import annotations
 
-import httpx
+import json
 
-from pilar_notifications.channels import DeliveryFailed
+from pilar_notifications.poster import JSON, Poster, retry_after
 from pilar_notifications.templates import Message
 
-THROTTLED = 429
+__all__ = ["GatewayChannel", "retry_after"]
 
 
 class GatewayChannel:
-    """POST ``{"to", "message"}`` (and ``"channel"`` for WhatsApp) with a bearer token."""
+    """POST ``{"to", "message"}`` (and ``"channel"`` for WhatsApp) with a bearer token if set."""
 
-    def __init__(
-        self, name: str, url: str, token: str, client: httpx.AsyncClient | None = None
-    ) -> None:
-        self.name, self.url = name, url
-        self.headers = {"Authorization": f"Bearer {token}"}
-        self.client = client or httpx.AsyncClient(timeout=10.0)
+    def __init__(self, name: str, url: str, token: str, poster: Poster) -> None:
+        self.name, self.url, self.poster = name, url, poster
+        self.headers = {"Content-Type": JSON}
+        # Without a token there is no Authorization header: "Bearer " alone is not valid HTTP.
+        if token:
+            self.headers["Authorization"] = f"Bearer {token}"
 
     async def send(self, address: str, message: Message) -> None:
         """Hand one message to the gateway; 2xx means it took it."""
         body = {"to": address, "message": message.body}
         if self.name == "whatsapp":
             body["channel"] = "whatsapp"
-        try:
-            response = await self.client.post(self.url, json=body, headers=self.headers)
-        except httpx.TimeoutException:
-            raise DeliveryFailed("gateway_timeout") from None
-        except httpx.HTTPError:
-            raise DeliveryFailed("gateway_error") from None
-        _judge(response.status_code)
+        await self.poster.post(self.url, "gateway", _encode(body), self.headers)
 
     async def aclose(self) -> None:
         """Close the connection pool."""
-        await self.client.aclose()
+        await self.poster.aclose()
 
 
-def _judge(status: int) -> None:
-    if status < 300:
-        return
-    if status == THROTTLED:
-        raise DeliveryFailed("gateway_throttled")
-    if status >= 500:
-        raise DeliveryFailed("gateway_error")
-    raise DeliveryFailed("gateway_rejected", permanent=True)
+def _encode(body: dict[str, str]) -> bytes:
+    """Compact JSON in UTF-8, Indonesian text unescaped."""
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()

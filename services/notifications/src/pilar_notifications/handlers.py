@@ -9,7 +9,13 @@ from pilar_contracts.consumers import (
     NOTIFICATIONS_CONTACTS,
     NOTIFICATIONS_REGISTRY,
 )
-from pilar_contracts.events.cases import CaseOpened, CaseReferred, ReferralDeclined, ReferralExpired
+from pilar_contracts.events.cases import (
+    CaseOpened,
+    CaseReferred,
+    DisasterDeclared,
+    ReferralDeclined,
+    ReferralExpired,
+)
 from pilar_contracts.events.registry import (
     CertificationExpired,
     CertificationExpiring,
@@ -45,7 +51,7 @@ async def on_person_event(
 ) -> None:
     """Notify the person a registry event is about, by the rules of its type."""
     for rule in rules_for(type(event)):
-        await usecases.enqueue(session, rule, event, delivery)
+        await usecases.enqueue(session, rule, event, delivery.envelope)
 
 
 @case_events.on(CaseOpened)
@@ -65,4 +71,13 @@ async def on_referral_event(
     """Notify the referred pillar or the case owner, by the rules of the event's type."""
     case = await usecases.case_facts(session, event.case_id, delivery.envelope.region)
     for rule in rules_for(type(event)):
-        await usecases.enqueue(session, rule, event, delivery, case)
+        await usecases.enqueue(session, rule, event, delivery.envelope, case)
+
+
+@case_events.on(DisasterDeclared)
+async def on_disaster_declared(
+    event: DisasterDeclared, delivery: Delivery, session: AsyncSession
+) -> None:
+    """Alert the operators and the subscribed ministry systems of the affected regions."""
+    for rule in rules_for(DisasterDeclared):
+        await usecases.enqueue(session, rule, event, delivery.envelope)

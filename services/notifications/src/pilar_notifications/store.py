@@ -1,4 +1,4 @@
-"""Notifications tables: the recipient directory, the case facts and the delivery log."""
+"""Notifications tables: the recipient directory and preferences, case facts, the delivery log."""
 
 from __future__ import annotations
 
@@ -37,6 +37,18 @@ class RecipientRow(Base):
     preferred_channels: Mapped[list[str]] = mapped_column(JSON, default=list)
     language: Mapped[str] = mapped_column(String(2))
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # Operators and ministry systems: the region prefixes they answer for ("" is national).
+    regions: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+
+class PreferenceRow(Base):
+    """What a person chose over the directory API: categories opted out of, language."""
+
+    __tablename__ = "preferences"
+    person_id: Mapped[UUID] = mapped_column(Uuid, primary_key=True)
+    opt_outs: Mapped[list[str]] = mapped_column(JSON, default=list)
+    language: Mapped[str | None] = mapped_column(String(2))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class NotificationRow(Base):
@@ -63,6 +75,7 @@ class NotificationRow(Base):
     channel_attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    cause_time: Mapped[datetime | None] = mapped_column(UtcDateTime)  # for the end-to-end delay
     delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     last_error: Mapped[str | None] = mapped_column(String(64))
 
