@@ -6,8 +6,11 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from pilar_analytics import api, handlers
+from pilar_analytics import api, dashboard
+from pilar_analytics.handlers import ROUTERS
+from pilar_analytics.settings import AnalyticsSettings
 from pilar_analytics.store import Base
+from pilar_analytics.watch import Watch
 from pilar_kit.http import create_http_app
 from pilar_kit.runtime import Runtime
 from pilar_kit.settings import ServiceSettings
@@ -16,17 +19,19 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def create_app(settings: ServiceSettings) -> FastAPI:
-    """Build the analytics runtime, its consumers and HTTP API."""
+    """Build the analytics runtime, its consumers, the watch and the HTTP API."""
+    assert isinstance(settings, AnalyticsSettings)
     runtime = Runtime(
         service="analytics",
         settings=settings,
         metadata=Base.metadata,
         migrations=MIGRATIONS,
-        routers=[handlers.registry_events],
+        routers=ROUTERS,
+        jobs=[Watch(settings).run],
     )
     return create_http_app(
         runtime,
         title="Pilar analytics",
         description="Indikator per wilayah: keseimbangan PSKS dan PMKS, rujukan, dan bencana.",
-        routers=[api.router],
+        routers=[api.router, dashboard.router],
     )

@@ -1,26 +1,28 @@
-"""Analytics consumers: every public event updates the read models."""
+"""Analytics consumers: every public event of registry, cases and notifications.
+
+Each consumer registers the one batch handler ``project`` for all its event types, so a fetched
+batch of mixed events is applied as one run: a read and a write per table touched.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from pilar_analytics.domain import cases, notices, psks
+from pilar_analytics.domain.facts import FactsOf
+from pilar_analytics.projections import project
+from pilar_contracts import Event
+from pilar_contracts.consumers import ANALYTICS_CASES, ANALYTICS_NOTIFICATIONS, ANALYTICS_REGISTRY
+from pilar_contracts.streams import ConsumerSpec
+from pilar_kit.consumer import EventRouter
 
-from pilar_analytics import store
-from pilar_contracts.consumers import ANALYTICS_REGISTRY
-from pilar_contracts.events.registry import VolunteerCertified
-from pilar_kit.consumer import Delivery, EventRouter
 
-registry_events = EventRouter(ANALYTICS_REGISTRY)
+def _router(spec: ConsumerSpec, facts: dict[type[Event], FactsOf]) -> EventRouter:
+    router = EventRouter(spec)
+    for event_type in facts:
+        router.on_many(event_type)(project)
+    return router
 
 
-@registry_events.on(VolunteerCertified)
-async def on_volunteer_certified(
-    event: VolunteerCertified, delivery: Delivery, session: AsyncSession
-) -> None:
-    """Count the volunteer as certified in their province."""
-    await store.record_certified(
-        session,
-        volunteer_id=event.volunteer_id,
-        region=event.region,
-        psks_type=event.psks_type,
-        at=delivery.envelope.time,
-    )
+registry_events = _router(ANALYTICS_REGISTRY, psks.FACTS)
+case_events = _router(ANALYTICS_CASES, cases.FACTS)
+notification_events = _router(ANALYTICS_NOTIFICATIONS, notices.FACTS)
+ROUTERS = (registry_events, case_events, notification_events)

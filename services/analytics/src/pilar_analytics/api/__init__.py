@@ -1,0 +1,5 @@
+"""The analytics HTTP API."""
+
+from pilar_analytics.api.routes import router
+
+__all__ = ["router"]

@@ -1,0 +1,1 @@
+"""The analytics domain: region drill-down, projections of events and indicators. Pure."""

@@ -1,0 +1,60 @@
+"""Headline figures as Prometheus gauges; the finest label is the province (38 values)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+from prometheus_client import CollectorRegistry, Gauge
+
+from pilar_analytics.domain.indicators import Coverage
+from pilar_analytics.store.cases import FUNNEL
+
+
+class AnalyticsMetrics:
+    """The business gauges of analytics, registered once on the service's registry."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.coverage = Gauge(
+            "pilar_analytics_coverage_ratio",
+            "PSKS active per open PMKS case (NaN: no open case)",
+            ["province"],
+            registry=registry,
+        )
+        self.cases_open = Gauge(
+            "pilar_analytics_cases_open", "Open PMKS cases", ["province"], registry=registry
+        )
+        self.psks_active = Gauge(
+            "pilar_analytics_psks_active",
+            "Active PSKS: verified available people and registered institutions",
+            ["province"],
+            registry=registry,
+        )
+        self.psks_certified = Gauge(
+            "pilar_analytics_psks_certified",
+            "Active PSKS holding a certification (or accreditation) in force",
+            ["province"],
+            registry=registry,
+        )
+        self.referrals = Gauge(
+            "pilar_analytics_referrals",
+            "Referrals made, and how many were accepted, declined, expired, completed",
+            ["step"],
+            registry=registry,
+        )
+        self.below_target = Gauge(
+            "pilar_analytics_regions_below_target",
+            "Provinces and regencies whose coverage is below target",
+            registry=registry,
+        )
+
+    def show(self, provinces: Mapping[str, Coverage], funnel: Mapping[str, int]) -> None:
+        """Set the gauges from the latest figures."""
+        for code, row in provinces.items():
+            ratio = row.ratio
+            self.coverage.labels(code).set(math.nan if ratio is None else ratio)
+            self.cases_open.labels(code).set(row.pmks_open)
+            self.psks_active.labels(code).set(row.psks_active)
+            self.psks_certified.labels(code).set(row.psks_certified)
+        for step in FUNNEL:
+            self.referrals.labels(step).set(funnel.get(step, 0))

@@ -1,0 +1,175 @@
+"""Rebuild: empty the read models, then replay every stream analytics reads from its start.
+
+An ephemeral consumer per stream (no acks) reads from sequence 1 to the end; events are applied
+by the same projections as the live consumers, ``rebuild_chunk`` to a transaction, and claimed
+in the inbox under the durable's name, so the live consumer later skips what replay applied.
+Stop the service first: its watch could announce thresholds from half-built figures.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TextIO
+
+import nats
+import nats.errors
+from nats.aio.msg import Msg
+from nats.js import JetStreamContext
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from prometheus_client import CollectorRegistry
+from sqlalchemy import delete
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from pilar_analytics.handlers import ROUTERS
+from pilar_analytics.projections import project
+from pilar_analytics.store import READ_MODELS
+from pilar_analytics.store.tables import inbox
+from pilar_kit.consumer import BatchProcessor, EventRouter, PoisonError, Ready
+from pilar_kit.db import create_engine, session_factory
+from pilar_kit.inbox import claim
+from pilar_kit.metrics import KitMetrics
+from pilar_kit.migrations import upgrade
+from pilar_kit.settings import ServiceSettings
+
+FETCH = 1000
+IDLE_SECONDS = 2.0
+
+
+@dataclass
+class Replayed:
+    """What the replay of one stream found."""
+
+    consumer: str
+    read: int = 0
+    applied: int = 0
+    invalid: int = 0
+
+
+class Progress:
+    """A progress line on stderr, redrawn at most a few times a second."""
+
+    def __init__(self, label: str, total: int, out: TextIO) -> None:
+        self.label, self.total, self.out = label, total, out
+        self.started = self.drawn = time.monotonic()
+
+    def show(self, done: int, *, final: bool = False) -> None:
+        """Redraw the line (always when ``final``)."""
+        now = time.monotonic()
+        if not final and now - self.drawn < 0.25:
+            return
+        self.drawn = now
+        rate = done / max(now - self.started, 1e-9)
+        share = f"{100 * done / self.total:5.1f}%" if self.total else "  -  "
+        line = f"\r{self.label}: {done:,}/{self.total:,} events {share} {rate:,.0f}/s"
+        self.out.write(line + ("\n" if final else ""))
+        self.out.flush()
+
+
+async def rebuild(
+    settings: ServiceSettings, migrations: Path, *, out: TextIO = sys.stderr
+) -> list[Replayed]:
+    """Empty the read models and replay the registry, cases and notifications streams."""
+    engine = create_engine(settings.database("analytics"))
+    try:
+        await upgrade(engine, migrations)
+        sessions = session_factory(engine)
+        await empty(sessions, ROUTERS)
+        nc = await nats.connect(settings.nats_url, name="pilar-analytics-rebuild")
+        try:
+            chunk = getattr(settings, "rebuild_chunk", 2000)
+            js = nc.jetstream()
+            return [await replay(router, js, sessions, chunk, out) for router in ROUTERS]
+        finally:
+            await nc.close()
+    finally:
+        await engine.dispose()
+
+
+async def empty(sessions: async_sessionmaker[AsyncSession], routers: Sequence[EventRouter]) -> None:
+    """Delete every read-model row and the inbox of the analytics consumers, in one transaction."""
+    consumers = [router.spec.durable for router in routers]
+    async with sessions() as session, session.begin():
+        for table in READ_MODELS:
+            await session.execute(delete(table))
+        await session.execute(delete(inbox).where(inbox.c.consumer.in_(consumers)))
+
+
+async def replay(
+    router: EventRouter,
+    js: JetStreamContext,
+    sessions: async_sessionmaker[AsyncSession],
+    chunk: int,
+    out: TextIO,
+) -> Replayed:
+    """Read one stream from its first message to its end and apply it in chunks."""
+    spec = router.spec
+    decoder = BatchProcessor(
+        router,
+        sessions=sessions,
+        inbox=inbox,
+        jetstream=js,
+        metrics=KitMetrics(CollectorRegistry(), "analytics"),
+    )
+    config = ConsumerConfig(
+        deliver_policy=DeliverPolicy.ALL,
+        ack_policy=AckPolicy.NONE,
+        inactive_threshold=60.0,
+        mem_storage=True,
+    )
+    sub = await js.pull_subscribe(spec.filter_subject, stream=spec.stream, config=config)
+    found = Replayed(spec.durable)
+    progress = Progress(spec.durable, (await sub.consumer_info()).num_pending or 0, out)
+    ready: list[Ready] = []
+    try:
+        while True:
+            msgs = await _fetch(sub)
+            for msg in msgs:
+                found.read += 1
+                try:
+                    item = decoder.decode(msg)
+                except PoisonError:
+                    found.invalid += 1  # the live consumer dead-lettered it already
+                    continue
+                if item is not None:
+                    ready.append(item)
+            if len(ready) >= chunk or (ready and not msgs):
+                found.applied += await _apply(sessions, spec.durable, ready)
+                ready = []
+            progress.show(found.read)
+            if not msgs or msgs[-1].metadata.num_pending == 0:
+                break
+        if ready:
+            found.applied += await _apply(sessions, spec.durable, ready)
+    finally:
+        progress.show(found.read, final=True)
+        await sub.unsubscribe()
+    return found
+
+
+async def _fetch(sub: JetStreamContext.PullSubscription) -> list[Msg]:
+    try:
+        return await sub.fetch(FETCH, timeout=IDLE_SECONDS)
+    except (nats.errors.TimeoutError, TimeoutError):
+        return []
+
+
+async def _apply(
+    sessions: async_sessionmaker[AsyncSession], consumer: str, items: list[Ready]
+) -> int:
+    """Apply decoded events once each, claiming them in the inbox like the live consumer."""
+    async with sessions() as session, session.begin():
+        fresh = await claim(
+            session, inbox, consumer, {i.delivery.envelope.id for i in items}, datetime.now(UTC)
+        )
+        todo = []
+        for item in items:
+            if item.delivery.envelope.id in fresh:
+                fresh.discard(item.delivery.envelope.id)
+                todo.append((item.event, item.delivery))
+        await project(todo, session)
+    return len(todo)

@@ -1,0 +1,61 @@
+"""PSM activity as of a moment: active PSM, referrals they completed, length of service."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from pilar_analytics.domain.regions import RowLevel
+from pilar_analytics.store.psks import active_people, people
+from pilar_analytics.store.scope import by, group, in_scope
+from pilar_analytics.store.stats import Ranked, order_statistics
+from pilar_analytics.store.tables import ReferralRow
+
+PSM = "PSKS-02"  # Pekerja Sosial Masyarakat (reference/psks_types.json)
+referrals = ReferralRow.__table__
+
+
+async def active_psm(
+    session: AsyncSession, at: datetime, region: str, level: RowLevel
+) -> dict[str, int]:
+    """Active PSM per region one level down."""
+    active = active_people(at, region).subquery()
+    where = group(active, level)
+    query = (
+        select(where, func.count())
+        .where(active.c.psks_type == PSM, where.is_not(None))
+        .group_by(where)
+    )
+    return {w: int(n) for w, n in (await session.execute(query)).all()}
+
+
+async def completed_by_psm(
+    session: AsyncSession, at: datetime, region: str, level: RowLevel
+) -> dict[str, int]:
+    """Referrals completed by ``at`` that had gone to a PSM, per region of the case."""
+    where = group(referrals, level)
+    query = (
+        select(where, func.count())
+        .join(people, people.c.volunteer_id == referrals.c.to_id)
+        .where(people.c.psks_type == PSM, by(referrals.c.completed_at, at))
+        .where(in_scope(referrals, region), where.is_not(None))
+        .group_by(where)
+    )
+    return {w: int(n) for w, n in (await session.execute(query)).all()}
+
+
+async def service_start(
+    session: AsyncSession, at: datetime, region: str, level: RowLevel
+) -> Ranked:
+    """Order statistics of when active PSM were verified, per region (length of service)."""
+    active = active_people(at, region).subquery()
+    where = group(active, level)
+    return await order_statistics(
+        session,
+        active.c.verified_at,
+        [active.c.psks_type == PSM, where.is_not(None)],
+        partition=where,
+        percents=(50,),
+    )

@@ -1,0 +1,234 @@
+"""The read models: one table per kind of record, each row placed in its region and dated.
+
+Every row carries the event times it was built from, so any figure can be asked "as of" a past
+moment; ``region`` is the deepest code known and ``province``/``regency``/``district`` its
+prefixes, for grouping one level down.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from uuid import UUID
+
+from sqlalchemy import Boolean, Date, Float, Integer, String, Uuid
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from pilar_kit.db import UtcDateTime, new_metadata
+from pilar_kit.inbox import inbox_table
+from pilar_kit.outbox import outbox_table
+
+
+class Base(DeclarativeBase):
+    """Declarative base of the analytics database."""
+
+    metadata = new_metadata()
+
+
+outbox = outbox_table(Base.metadata)
+inbox = inbox_table(Base.metadata)
+
+
+class Placed:
+    """Region columns shared by every regional read model."""
+
+    region: Mapped[str | None] = mapped_column(String(13))
+    province: Mapped[str | None] = mapped_column(String(2), index=True)
+    regency: Mapped[str | None] = mapped_column(String(5), index=True)
+    district: Mapped[str | None] = mapped_column(String(8))
+
+
+class PersonRow(Placed, Base):
+    """A PSKS person: registered, verified by a second operator."""
+
+    __tablename__ = "psks_people"
+    volunteer_id: Mapped[UUID] = mapped_column(Uuid, primary_key=True)
+    psks_type: Mapped[str | None] = mapped_column(String(8))
+    registered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    verified_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class StatusChangeRow(Base):
+    """A PSKS person's availability from a moment on (event-dated)."""
+
+    __tablename__ = "psks_status_changes"
+    event_id: Mapped[UUID] = mapped_column(Uuid, primary_key=True)
+    volunteer_id: Mapped[UUID] = mapped_column(Uuid, index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class CertificationRow(Placed, Base):
+    """A certification with its validity and, once known, its end (expired or revoked)."""
+
+    __tablename__ = "psks_certifications"
+    certification_id: Mapped[UUID] = mapped_column(Uuid, primary_key=True)
+    volunteer_id: Mapped[UUID | None] = mapped_column(Uuid, index=True)
+    psks_type: Mapped[str | None] = mapped_column(String(8))
+    scheme: Mapped[str | None] = mapped_column(String(64))
+    level: Mapped[str | None] = mapped_column(String(64))
+    valid_from: Mapped[date | None] = mapped_column(Date)
+    valid_until: Mapped[date | None] = mapped_column(Date)
+    certified_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    end_reason: Mapped[str | None] = mapped_column(String(16))
+    days_left: Mapped[int | None] = mapped_column(Integer)
+
+
+class InstitutionRow(Placed, Base):
+    """A PSKS institution (LKS, LK3, Karang Taruna, ...)."""
+
+    __tablename__ = "psks_institutions"
+    institution_id: Mapped[UUID] = mapped_column(Uuid, primary_key=True)
+    psks_type: Mapped[str | None] = mapped_column(String(8))
+    registered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class AccreditationRow(Base):
+    """An institution's accreditation grade, valid until a date (event-dated)."""
+
+    __tablename__ = "psks_accreditations"
+    event_id: Mapped[UUID] = mapped_column(Uuid, primary_key=True)
+    institution_id: Mapped[UUID] = mapped_column(Uuid, index=True)
+    grade: Mapped[str] = mapped_column(String(1))
+    valid_until: Mapped[date] = mapped_column(Date)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class CaseRow(Placed, Base):
+    """A PMKS case with the times of its milestones."""
+
+    __tablename__ = "pmks_cases"
+    case_id: Mapped[UUID] = mapped_column(Uuid, primary_key=True)
+    pmks_category: Mapped[str | None] = mapped_column(String(8))
+    urgency: Mapped[str | None] = mapped_column(String(16))
+    disaster_id: Mapped[UUID | None] = mapped_column(Uuid)
+    risk_level: Mapped[str | None] = mapped_column(String(64))
+    outcome: Mapped[str | None] = mapped_column(String(64))
+    closing_stage: Mapped[str | None] = mapped_column(String(64))
+    opened_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    assessed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    referred_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    accepted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class ReferralRow(Placed, Base):
+    """A referral of a case to a pillar, with the times of its answer and completion."""
+
+    __tablename__ = "referrals"
+    referral_id: Mapped[UUID] = mapped_column(Uuid, primary_key=True)
+    case_id: Mapped[UUID | None] = mapped_column(Uuid)
+    to_kind: Mapped[str | None] = mapped_column(String(16))
+    to_id: Mapped[UUID | None] = mapped_column(Uuid, index=True)
+    accepted_by: Mapped[UUID | None] = mapped_column(Uuid)
+    service: Mapped[str | None] = mapped_column(String(64))
+    attempt: Mapped[int | None] = mapped_column(Integer)
+    outcome: Mapped[str | None] = mapped_column(String(64))
+    quality: Mapped[int | None] = mapped_column(Integer)
+    accept_by: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    referred_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    accepted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    declined_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    expired_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    accept_hours: Mapped[float | None] = mapped_column(Float)
+    complete_hours: Mapped[float | None] = mapped_column(Float)
+
+
+class DisasterRow(Base):
+    """A declared disaster and the regions it affects (space-separated codes)."""
+
+    __tablename__ = "disasters"
+    disaster_id: Mapped[UUID] = mapped_column(Uuid, primary_key=True)
+    hazard: Mapped[str | None] = mapped_column(String(3))
+    name: Mapped[str | None] = mapped_column(String(200))
+    authority: Mapped[str | None] = mapped_column(String(64))
+    decree_no: Mapped[str | None] = mapped_column(String(100))
+    regions: Mapped[str | None] = mapped_column(String(4000))
+    declared_event_id: Mapped[UUID | None] = mapped_column(Uuid)
+    declared_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    period_start: Mapped[date | None] = mapped_column(Date)
+    period_end: Mapped[date | None] = mapped_column(Date)
+
+
+class DisasterStatusRow(Base):
+    """A disaster's emergency status from a moment on (event-dated)."""
+
+    __tablename__ = "disaster_status_changes"
+    event_id: Mapped[UUID] = mapped_column(Uuid, primary_key=True)
+    disaster_id: Mapped[UUID] = mapped_column(Uuid, index=True)
+    status: Mapped[str] = mapped_column(String(32))
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class MobilizationRow(Base):
+    """A call-out of Tagana for a disaster (event-dated)."""
+
+    __tablename__ = "disaster_mobilizations"
+    event_id: Mapped[UUID] = mapped_column(Uuid, primary_key=True)
+    disaster_id: Mapped[UUID] = mapped_column(Uuid, index=True)
+    region: Mapped[str | None] = mapped_column(String(13))
+    volunteer_count: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class DeploymentRow(Base):
+    """One volunteer deployed to a disaster, and whether they acknowledged or declined."""
+
+    __tablename__ = "disaster_deployments"
+    deployment_id: Mapped[UUID] = mapped_column(Uuid, primary_key=True)
+    disaster_id: Mapped[UUID | None] = mapped_column(Uuid, index=True)
+    volunteer_id: Mapped[UUID | None] = mapped_column(Uuid)
+    task: Mapped[str | None] = mapped_column(String(32))
+    report_to_region: Mapped[str | None] = mapped_column(String(13))
+    deployed_event_id: Mapped[UUID | None] = mapped_column(Uuid, index=True)
+    deployed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    declined_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class NotificationRow(Placed, Base):
+    """A notification and whether it reached its recipient."""
+
+    __tablename__ = "notifications"
+    notification_id: Mapped[UUID] = mapped_column(Uuid, primary_key=True)
+    cause_event_id: Mapped[UUID | None] = mapped_column(Uuid, index=True)
+    recipient_id: Mapped[UUID | None] = mapped_column(Uuid)
+    channel: Mapped[str | None] = mapped_column(String(16))
+    attempts: Mapped[int | None] = mapped_column(Integer)
+    reason_code: Mapped[str | None] = mapped_column(String(64))
+    delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    failed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class EarthquakeRow(Base):
+    """An earthquake observation (BMKG-format feed)."""
+
+    __tablename__ = "earthquakes"
+    report_id: Mapped[UUID] = mapped_column(Uuid, primary_key=True)
+    magnitude: Mapped[float] = mapped_column(Float)
+    depth_km: Mapped[float] = mapped_column(Float)
+    latitude: Mapped[float] = mapped_column(Float)
+    longitude: Mapped[float] = mapped_column(Float)
+    occurred_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    tsunami_potential: Mapped[bool] = mapped_column(Boolean)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class CoverageAlertRow(Base):
+    """Whether a region's coverage is below target, as last announced (kept across rebuilds)."""
+
+    __tablename__ = "coverage_alerts"
+    region: Mapped[str] = mapped_column(String(13), primary_key=True)
+    below: Mapped[bool] = mapped_column(Boolean)
+    ratio: Mapped[float | None] = mapped_column(Float)
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+READ_MODELS = tuple(
+    table
+    for name, table in Base.metadata.tables.items()
+    if name not in {"outbox", "inbox", "coverage_alerts"}
+)
+"""The tables a rebuild empties and fills again from the streams."""

@@ -1,0 +1,85 @@
+"""Daily series of one region's headline figures: rows counted per day, then summed up to each day.
+
+Each series is one grouped pass over a table (rows per UTC day of a moment), so a trend costs
+about what one point does; the last moment (now) bounds every count.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import case, func, select, type_coerce
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from pilar_analytics.domain.indicators import unavailable_at
+from pilar_analytics.store.cases import cases, referrals
+from pilar_analytics.store.psks import institutions, people, statuses
+from pilar_analytics.store.scope import in_scope
+from pilar_kit.db import UtcDateTime
+
+
+def _day(session: AsyncSession, moment: Any) -> Any:
+    """The UTC day (YYYY-MM-DD) of a stored moment, on either database."""
+    if session.get_bind().dialect.name == "postgresql":
+        return func.to_char(func.timezone("UTC", moment), "YYYY-MM-DD")
+    return func.substr(moment, 1, 10)  # SQLite keeps UTC moments as ISO text
+
+
+def _later(first: Any, second: Any) -> Any:
+    """The later of two moments; unknown when either is."""
+    later = case((first.is_(None) | second.is_(None), None), (second > first, second), else_=first)
+    return type_coerce(later, UtcDateTime)  # binds and reads moments like the columns do
+
+
+async def _by_day(
+    session: AsyncSession, table: Any, region: str, moment: Any, moments: Sequence[datetime]
+) -> list[int]:
+    """Rows of a region whose ``moment`` had come by each of ``moments`` (ascending)."""
+    day = _day(session, moment)
+    query = (
+        select(day, func.count())
+        .where(moment.is_not(None), moment <= moments[-1], in_scope(table, region))
+        .group_by(day)
+    )
+    per_day = sorted((str(d), int(n)) for d, n in (await session.execute(query)).all())
+    out, total, index = [], 0, 0
+    for at in moments:
+        last_day = at.date().isoformat()
+        while index < len(per_day) and per_day[index][0] <= last_day:
+            total += per_day[index][1]
+            index += 1
+        out.append(total)
+    return out
+
+
+async def open_cases(session: AsyncSession, region: str, moments: Sequence[datetime]) -> list[int]:
+    """Open cases of a region at each moment: opened by then minus closed by then."""
+    opened = await _by_day(session, cases, region, cases.c.opened_at, moments)
+    closing = _later(cases.c.opened_at, cases.c.closed_at)
+    closed = await _by_day(session, cases, region, closing, moments)
+    return [o - c for o, c in zip(opened, closed, strict=True)]
+
+
+async def completed(session: AsyncSession, region: str, moments: Sequence[datetime]) -> list[int]:
+    """Referrals of a region completed by each moment."""
+    return await _by_day(session, referrals, region, referrals.c.completed_at, moments)
+
+
+async def psks_active(session: AsyncSession, region: str, moments: Sequence[datetime]) -> list[int]:
+    """Active PSKS people and registered institutions of a region at each moment."""
+    counted_from = _later(people.c.registered_at, people.c.verified_at)
+    with_people = await _by_day(session, people, region, counted_from, moments)
+    founded = await _by_day(session, institutions, region, institutions.c.registered_at, moments)
+    query = (
+        select(statuses.c.volunteer_id, statuses.c.status, statuses.c.at, counted_from)
+        .join(people, people.c.volunteer_id == statuses.c.volunteer_id)
+        .where(people.c.registered_at.is_not(None), people.c.verified_at.is_not(None))
+        .where(in_scope(people, region))
+    )
+    changes = [tuple(row) for row in (await session.execute(query)).all()]
+    return [
+        a + b - unavailable_at(changes, at)
+        for a, b, at in zip(with_people, founded, moments, strict=True)
+    ]

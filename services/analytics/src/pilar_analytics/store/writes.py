@@ -1,0 +1,80 @@
+"""Applying facts: load the touched rows, fold the events in, write them back in few statements."""
+
+from __future__ import annotations
+
+import functools
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import Table, bindparam, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from pilar_analytics.domain.facts import Effect, Fact, Fold, Record, Row
+from pilar_analytics.store.tables import Base
+
+# Rows a single IN (...) may name: far below SQLite's and asyncpg's parameter limits.
+CHUNK = 2000
+
+
+def _insert(dialect: str) -> Any:
+    """The dialect's INSERT, which knows ON CONFLICT."""
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
+
+
+def _key(table: Table) -> str:
+    (column,) = table.primary_key.columns
+    return column.name
+
+
+@functools.cache
+def _statements(table: Table, dialect: str) -> tuple[Any, Any, Any]:
+    """The read, upsert and insert-once statements of a table, built once (cached compiles)."""
+    key = _key(table)
+    read = select(table).where(table.c[key].in_(bindparam("keys", expanding=True)))
+    insert = _insert(dialect)(table)
+    merged = {c.name: insert.excluded[c.name] for c in table.columns if c.name != key}
+    upsert = insert.on_conflict_do_update(index_elements=[key], set_=merged)
+    return read, upsert, _insert(dialect)(table).on_conflict_do_nothing()
+
+
+async def apply(session: AsyncSession, effects: Iterable[Effect]) -> None:
+    """Apply the effects of a run of events: one read and one write per table touched."""
+    folds: dict[str, dict[UUID, list[Fold]]] = defaultdict(lambda: defaultdict(list))
+    records: dict[str, list[Row]] = defaultdict(list)
+    for effect in effects:
+        if isinstance(effect, Fact):
+            folds[effect.entity][effect.key].append(effect.fold)
+        elif isinstance(effect, Record):
+            records[effect.entity].append(effect.row)
+    for entity, by_key in folds.items():
+        await _fold(session, Base.metadata.tables[entity], by_key)
+    for entity, rows in records.items():
+        await _keep(session, Base.metadata.tables[entity], rows)
+
+
+async def _fold(session: AsyncSession, table: Table, by_key: dict[UUID, list[Fold]]) -> None:
+    """Fold the events into the current rows (or empty ones) and upsert them."""
+    key = _key(table)
+    read, upsert, _ = _statements(table, session.get_bind().dialect.name)
+    blank: Row = {column.name: None for column in table.columns}
+    keys = list(by_key)
+    current: dict[UUID, Row] = {}
+    for start in range(0, len(keys), CHUNK):
+        result = await session.execute(read, {"keys": keys[start : start + CHUNK]})
+        current.update((row[key], dict(row)) for row in result.mappings())
+    rows = []
+    for record_key, folds in by_key.items():
+        row = current.get(record_key) or blank | {key: record_key}
+        for fold in folds:
+            row = fold(row)
+        rows.append(row)
+    await session.execute(upsert, rows)
+
+
+async def _keep(session: AsyncSession, table: Table, rows: list[Row]) -> None:
+    """Insert event-dated rows once: a redelivered one is already there."""
+    once = _statements(table, session.get_bind().dialect.name)[2]
+    await session.execute(once, rows)

@@ -1,0 +1,80 @@
+"""The watch: refreshes the headline gauges and announces coverage falling below target.
+
+It looks every ``watch_seconds`` rather than after each batch, so applying events stays as fast
+as the stream; one instance at a time announces (the others only refresh their gauges).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import UTC, datetime
+
+from pilar_analytics.domain.indicators import below_target
+from pilar_analytics.domain.thresholds import INDICATOR, Crossing, crossings
+from pilar_analytics.indicators.coverage import coverage_at
+from pilar_analytics.metrics import AnalyticsMetrics
+from pilar_analytics.settings import AnalyticsSettings
+from pilar_analytics.store import alerts, cases
+from pilar_contracts import Outgoing, wrap
+from pilar_contracts.events.analytics import SOURCE, IndicatorThresholdCrossed
+from pilar_kit.leader import leadership_for
+from pilar_kit.runtime import Runtime
+
+log = logging.getLogger("pilar.analytics.watch")
+
+
+class Watch:
+    """Headline metrics and threshold crossings, refreshed on a timer."""
+
+    def __init__(self, settings: AnalyticsSettings) -> None:
+        self.target, self.interval = settings.coverage_target, settings.watch_seconds
+        self.metrics: AnalyticsMetrics | None = None
+
+    async def run(self, runtime: Runtime) -> None:
+        """Look forever; only the leader announces crossings."""
+        if self.metrics is None:  # once: a restarted loop must not register the gauges again
+            self.metrics = AnalyticsMetrics(runtime.registry)
+        leadership = leadership_for(runtime.engine, "pilar-analytics-watch")
+        try:
+            while True:
+                await self.look(runtime, announce=await leadership.acquire())
+                await asyncio.sleep(self.interval)
+        finally:
+            await leadership.release()
+
+    async def look(self, runtime: Runtime, *, announce: bool) -> list[Crossing]:
+        """Refresh the gauges; when ``announce``, stage the crossings since the last look."""
+        now = datetime.now(UTC)
+        async with runtime.transaction() as session:
+            provinces = await coverage_at(session, now, "", "province")
+            if self.metrics is not None:
+                self.metrics.show(provinces, await cases.funnel(session, now, ""))
+            if not announce:
+                return []
+            regencies = await coverage_at(session, now, "", "regency")
+            ratios = {code: row.ratio for code, row in (provinces | regencies).items()}
+            found = crossings(ratios, await alerts.below_now(session), self.target)
+            await runtime.outbox.stage(session, *(self._event(c) for c in found if c.announce))
+            await alerts.record(session, found, now)
+        if self.metrics is not None:
+            self.metrics.below_target.set(
+                sum(below_target(r, self.target) for r in ratios.values())
+            )
+        for crossing in found:
+            log.info(
+                "coverage of %s %s target",
+                crossing.region,
+                "below" if crossing.below else "back to",
+            )
+        return found
+
+    def _event(self, crossing: Crossing) -> Outgoing:
+        event = IndicatorThresholdCrossed(
+            indicator=INDICATOR,
+            region=crossing.region,
+            value=crossing.ratio or 0.0,
+            threshold=self.target,
+        )
+        subject = f"indicator/{INDICATOR}/{crossing.region}"
+        return wrap(event, source=SOURCE, subject=subject, region=crossing.region)
