@@ -29,6 +29,7 @@ class Platform:
     folder: Path
     urls: dict[str, str] = field(default_factory=dict)
     procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    envs: dict[str, dict[str, str]] = field(default_factory=dict)
     issuer: TokenIssuer = field(
         default_factory=lambda: issuer_from_settings(AuthSettings(jwt_secret=SecretStr(SECRET)))
     )
@@ -48,6 +49,25 @@ class Platform:
     def log(self, service: str) -> str:
         """The output of a service so far."""
         return (self.folder / f"{service}.log").read_text(errors="replace")
+
+    def start(self, service: str) -> None:
+        """Start (or start again) one service's process, its output appended to its log."""
+        log = open(self.folder / f"{service}.log", "ab")  # noqa: SIM115  closed with the process
+        self.procs[service] = subprocess.Popen(
+            [sys.executable, "-m", f"pilar_{service}"],
+            env=self.envs[service],
+            stdout=log,
+            stderr=log,
+        )
+
+    def kill(self, service: str) -> None:
+        """SIGKILL one service: no shutdown, no flush, as when a machine dies."""
+        self.procs[service].kill()
+        self.procs[service].wait(timeout=15)
+
+    async def ready(self) -> None:
+        """Wait until every service answers ready."""
+        await _wait_ready(self)
 
 
 def _env(
@@ -79,10 +99,8 @@ def running_platform(
     try:
         for service, port in zip(SERVICES, free_ports(len(SERVICES)), strict=True):
             env = _env(service, port, nats_url, database_urls[service], smtp_port, folder)
-            log = open(folder / f"{service}.log", "wb")  # noqa: SIM115  closed with the process
-            platform.procs[service] = subprocess.Popen(
-                [sys.executable, "-m", f"pilar_{service}"], env=env, stdout=log, stderr=log
-            )
+            platform.envs[service] = env
+            platform.start(service)
             platform.urls[service] = f"http://127.0.0.1:{port}"
         asyncio.run(_wait_ready(platform))
         yield platform

@@ -18,14 +18,17 @@ from uuid import UUID, uuid4
 import pytest
 from nats.aio.client import Client
 
-from pilar_contracts.streams import DLQ, REGISTRY
+from pilar_contracts.streams import DLQ, PRIVATE, REGISTRY
 from pilar_kit.deadletters import (
+    BODY,
     CONSUMER,
     DELIVERIES,
     REASON,
     STREAM,
     STREAM_SEQ,
     SUBJECT,
+    WITHHELD,
+    dead_letter,
     list_dead_letters,
     replay,
 )
@@ -228,3 +231,29 @@ async def test_dead_letters_are_listed_and_replayed_once_per_consumer(
         (failing_spec.durable, rejected.envelope.id)
     ]
     assert REASON in remaining[0].headers
+
+
+async def test_a_private_event_is_dead_lettered_without_its_body_and_replayed_from_source(
+    nc: Client,
+) -> None:
+    js = nc.jetstream()
+    await provision(js, consumers=[])
+    subject = "pilar.private.registry.contact.changed.v1.33.71"
+    headers = {**certified().envelope.headers(), "Nats-Msg-Id": str(uuid4())}
+    body = json.dumps({"nik": NIK, "phone": "+6281234567890"}).encode()
+    await js.publish(subject, body, headers=headers)
+    sub = await js.pull_subscribe(subject, durable="kit-private", stream=PRIVATE.name)
+    [msg] = await sub.fetch(1, timeout=5)
+    await dead_letter(js, msg, consumer="kit-private", reason="invalid event: nik: unknown field")
+
+    [letter] = await list_dead_letters(js, "kit-private")
+    assert letter.body == b""
+    assert letter.headers[BODY] == WITHHELD
+    assert letter.headers[STREAM] == PRIVATE.name
+    assert not any(NIK in v or "812345" in v for v in letter.headers.values())
+
+    await replay(js, letter)
+    replayed = await js.get_last_msg(PRIVATE.name, subject)
+    assert replayed.data == body
+    assert replayed.seq == msg.metadata.sequence.stream + 1
+    assert await list_dead_letters(js, "kit-private") == []

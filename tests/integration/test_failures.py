@@ -13,7 +13,7 @@ import subprocess
 import sys
 from collections import Counter
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, suppress
+from contextlib import suppress
 from functools import partial
 from pathlib import Path
 from uuid import UUID
@@ -27,7 +27,7 @@ from pilar_contracts.streams import ConsumerSpec
 from pilar_kit.deadletters import list_dead_letters
 from pilar_kit.natsserver import NatsServer
 from pilar_kit.provision import provision
-from pilar_kit.relay import Relay
+from tests.integration.flows import Producer, relaying
 from tests.integration.kit_app import (
     APPLIED,
     WORKER_SPEC,
@@ -64,52 +64,6 @@ async def nc(nats_server: NatsServer) -> AsyncIterator[Client]:
         yield nc
     finally:
         await nc.close()
-
-
-class Producer:
-    """Stages events continuously, a few per transaction, until stopped."""
-
-    def __init__(self, app: KitApp, per_transaction: int = 5, pause: float = 0.01) -> None:
-        self.app, self.per_transaction, self.pause = app, per_transaction, pause
-        self.staged = 0
-        self._stop = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-
-    async def _run(self) -> None:
-        while not self._stop.is_set():
-            await self.app.stage(*(certified() for _ in range(self.per_transaction)))
-            self.staged += self.per_transaction
-            await asyncio.sleep(self.pause)
-
-    def start(self) -> None:
-        """Start staging in the background."""
-        self._task = asyncio.create_task(self._run())
-
-    async def stop(self) -> None:
-        """Stop staging after the current transaction."""
-        self._stop.set()
-        if self._task is not None:
-            await self._task
-
-    async def staged_at_least(self, count: int) -> None:
-        """Wait until at least ``count`` events were staged."""
-
-        async def enough() -> bool:
-            return self.staged >= count
-
-        await wait_until(enough, f"{count} events staged")
-
-
-@asynccontextmanager
-async def relaying(relay: Relay) -> AsyncIterator[None]:
-    """Run ``Relay.run`` in the background for the duration of a ``with`` block."""
-    task = asyncio.create_task(relay.run())
-    try:
-        yield
-    finally:
-        task.cancel()
-        with suppress(asyncio.CancelledError):
-            await task
 
 
 def relay_failures(app: KitApp) -> float:
@@ -150,7 +104,7 @@ async def test_nats_killed_mid_stream_loses_nothing_and_applies_nothing_twice(
     js = nc.jetstream()
     spec = consumer_spec("kit-nats-kill", ack_wait=2)
     await provision(js, consumers=[spec])
-    producer = Producer(app)
+    producer = Producer(app, pause=0.01)
     processor = app.processor(spec, CertifiedHandler(spec.durable))
     relay = app.relay(js, window=50, ack_timeout=1.0)
     async with consuming(nats_server.url, processor), relaying(relay):

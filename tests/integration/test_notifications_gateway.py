@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -30,7 +31,7 @@ from pilar_contracts.events.registry import ContactChanged, VolunteerDeployed
 from pilar_kit.auth import AuthSettings, Role
 from pilar_kit.mailcatcher import MailCatcher
 from pilar_kit.natsserver import NatsServer, free_ports
-from pilar_notifications import usecases
+from pilar_notifications import delivery
 from pilar_notifications.app import create_app
 from pilar_notifications.settings import NotificationsSettings
 from pilar_notifications.store import NotificationRow
@@ -66,11 +67,9 @@ class Gateway:
         return [(path, body) for path, body in self.received if body["to"] == number]
 
 
-@pytest.fixture
-async def gateway() -> AsyncIterator[tuple[Gateway, int]]:
-    """The gateway served by uvicorn on a free port."""
-    fake = Gateway(script={})
-    routes = [Route(p, fake.receive, methods=["POST"]) for p in ("/sms", "/whatsapp")]
+@asynccontextmanager
+async def serving_http(routes: list[Route]) -> AsyncIterator[int]:
+    """Serve routes with uvicorn on a free local port for the block; yield the port."""
     (port,) = free_ports(1)
     config = uvicorn.Config(
         Starlette(routes=routes), port=port, log_level="warning", timeout_graceful_shutdown=2
@@ -79,10 +78,21 @@ async def gateway() -> AsyncIterator[tuple[Gateway, int]]:
     task = asyncio.create_task(server.serve())
     while not server.started:  # noqa: ASYNC110  uvicorn offers a flag, not an event
         await asyncio.sleep(0.01)
-    yield fake, port
-    fake.release.set()
-    server.should_exit = True
-    await task
+    try:
+        yield port
+    finally:
+        server.should_exit = True
+        await task
+
+
+@pytest.fixture
+async def gateway() -> AsyncIterator[tuple[Gateway, int]]:
+    """The gateway served by uvicorn on a free port."""
+    fake = Gateway(script={})
+    routes = [Route(p, fake.receive, methods=["POST"]) for p in ("/sms", "/whatsapp")]
+    async with serving_http(routes) as port:
+        yield fake, port
+        fake.release.set()
 
 
 @pytest.fixture
@@ -231,8 +241,10 @@ async def test_urgent_notifications_are_due_before_routine_ones(
             for priority, at in ((1, earlier), (0, earlier + timedelta(minutes=1))):
                 session.add(row(priority, at))
         async with runtime.transaction() as session:
-            batch = await usecases.due(session, datetime.now(UTC), limit=10)
-    assert [n.priority for n, _ in batch] == [0, 1]
+            batch = await delivery.claim_due(
+                session, datetime.now(UTC), limit=10, lease=timedelta(seconds=60)
+            )
+    assert [due.notification.priority for due in batch] == [0, 1]
 
 
 def row(priority: int, at: datetime) -> NotificationRow:

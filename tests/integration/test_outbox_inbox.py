@@ -357,3 +357,21 @@ async def test_a_batch_handler_applies_runs_once_each_and_retries_a_failing_run(
     applied = await app.applied_ids(spec.durable)
     assert sorted(applied) == sorted(e.envelope.id for e in events)  # each exactly once
     assert runs.handler.seen["FLAKY1-once"][-1] == 2
+
+
+async def test_a_relay_cancelled_as_it_is_woken_stops(app: KitApp, nc: Client) -> None:
+    js = nc.jetstream()
+    await provision(js, consumers=[])
+    relay = app.relay(js, poll_seconds=3600)
+    task = asyncio.create_task(relay.run())
+    await wait_until(lambda: _idle(relay), "the relay asleep, waiting for a wake-up")
+    relay.wake()  # the wake-up and the stop land in the same turn of the loop
+    task.cancel()
+    done, _ = await asyncio.wait([task], timeout=5)
+    assert done == {task}, "the relay swallowed its cancellation"
+    assert task.cancelled()
+
+
+async def _idle(relay: Any) -> bool:
+    """True when the relay waits for its wake event."""
+    return bool(relay._wake._waiters)

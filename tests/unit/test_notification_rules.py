@@ -4,28 +4,112 @@ from __future__ import annotations
 
 from uuid import uuid4
 
-from pilar_contracts.events.cases import CaseReferred, ReferralDeclined, ReferralExpired
+from pilar_contracts.events.cases import (
+    CaseReferred,
+    DisasterDeclared,
+    ReferralDeclined,
+    ReferralExpired,
+)
+from pilar_contracts.events.notifications import NotificationFailed
 from pilar_contracts.events.registry import (
     CertificationExpired,
     CertificationExpiring,
     VolunteerCertified,
     VolunteerDeployed,
 )
-from pilar_notifications.rules import RULES, CaseFacts, Priority, rules_for
+from pilar_notifications.directory import answers_for, person_id
+from pilar_notifications.rules import (
+    OPTIONAL,
+    RULES,
+    CaseFacts,
+    Category,
+    Operators,
+    Priority,
+    Systems,
+    regency,
+    rules_for,
+)
 from tests.unit.test_notification_templates import sample
 
 
-def test_each_event_has_one_rule_and_a_template_of_its_own() -> None:
+def test_each_event_has_its_rules_and_a_template_of_its_own() -> None:
     assert [rule.event for rule in RULES] == [
         CaseReferred,
         ReferralDeclined,
         ReferralExpired,
         VolunteerDeployed,
+        DisasterDeclared,  # to the operators of the affected regions
+        DisasterDeclared,  # to the ministry systems subscribed to them
+        NotificationFailed,
         VolunteerCertified,
         CertificationExpiring,
         CertificationExpired,
     ]
-    assert len({rule.template for rule in RULES}) == len(RULES)
+    templates = {rule.event: rule.template for rule in RULES}
+    assert len(set(templates.values())) == len(templates)
+
+
+def test_disaster_alerts_and_deployments_can_never_be_opted_out_of() -> None:
+    for event_type in (VolunteerDeployed, DisasterDeclared):
+        for rule in rules_for(event_type):
+            assert rule.category is Category.DISASTER
+            assert rule.priority is Priority.URGENT
+    assert Category.DISASTER not in OPTIONAL
+    assert Category.REFERRAL not in OPTIONAL
+    optional = {rule.event for rule in RULES if rule.category in OPTIONAL}
+    assert optional == {VolunteerCertified, CertificationExpiring, CertificationExpired}
+
+
+def test_a_declaration_alerts_operators_and_systems_of_the_affected_regions() -> None:
+    event = sample(DisasterDeclared)
+    assert isinstance(event, DisasterDeclared)
+    operators, systems = rules_for(DisasterDeclared)
+    assert operators.recipient(event, None) == Operators(event.affected_regions)
+    assert systems.recipient(event, None) == Systems(event.affected_regions)
+
+
+def test_repeated_failures_go_to_the_operator_of_the_regency() -> None:
+    event = sample(NotificationFailed)
+    (rule,) = rules_for(NotificationFailed)
+    facts = CaseFacts(region="33.71.01.1003")
+    assert rule.recipient(event, facts) == Operators(("33.71",), exact=True)
+    assert rule.repeats == 3
+    assert rule.category is Category.OPERATIONS
+    assert set(rule.params(event, facts)) == {"recipient_ref", "reason"}
+    assert (regency("33.71.01.1003"), regency("33.71"), regency("33"), regency("")) == (
+        "33.71",
+        "33.71",
+        "33",
+        "",
+    )
+
+
+def test_operators_of_affected_regions_are_those_whose_region_overlaps() -> None:
+    flood = Operators(("33.71.01", "33.08"))
+    assert answers_for(flood, ["33.71"])  # the regency around the affected district
+    assert answers_for(flood, ["33"])  # the province
+    assert answers_for(flood, ["33.08"])
+    assert not answers_for(flood, ["33.72"])
+    assert not answers_for(flood, ["34"])
+    assert not answers_for(flood, [""])  # national operations hear of it otherwise
+    regency_only = Operators(("33.71",), exact=True)
+    assert answers_for(regency_only, ["33.71"])
+    assert not answers_for(regency_only, ["33"])
+
+
+def test_systems_subscribe_to_regions_or_to_the_nation() -> None:
+    flood = Systems(("33.71",))
+    assert answers_for(flood, [])
+    assert answers_for(flood, [""])
+    assert answers_for(flood, ["33", "35"])
+    assert not answers_for(flood, ["35"])
+
+
+def test_a_login_maps_to_one_directory_id() -> None:
+    psks = uuid4()
+    assert person_id(str(psks)) == psks
+    assert person_id("demo-operator-33.71") == person_id("demo-operator-33.71")
+    assert person_id("demo-operator-33.71") != person_id("demo-operator-33")
 
 
 def test_a_referral_notifies_the_referred_pillar() -> None:

@@ -1,0 +1,132 @@
+"""A province as a leaf node: it keeps working when its link to the hub drops, and the national
+streams catch up exactly when the link returns.
+
+Province 33 runs its own server (JetStream domain ``prov33``) with a local read model; the hub
+sources the province's stream into the national one (deploy/nats/federation.py) beside events
+published nationally. The link is a TCP relay the test cuts and restores.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
+from functools import partial
+from pathlib import Path
+
+import pytest
+from nats.aio.client import Client
+from sqlalchemy import select
+
+from deploy.nats.federation import federate
+from pilar_contracts.streams import REGISTRY
+from pilar_kit.provision import provision
+from tests.integration.flows import Producer, relaying
+from tests.integration.kit_app import (
+    CERTIFIED_COUNT,
+    CertifiedHandler,
+    KitApp,
+    certified,
+    connect,
+    consumer_spec,
+    consuming,
+    wait_until,
+)
+from tests.scale.conftest import PROVINCE, HubAndLeaf
+from tests.scale.flows import all_published, applied_at_least, assert_applied_exactly_once
+
+pytestmark = pytest.mark.integration
+
+LOCAL = consumer_spec("province-analytics", ack_wait=3)
+NATIONAL = consumer_spec("national-analytics", ack_wait=3)
+ELSEWHERE = "31"  # DKI Jakarta: events the hub's own services publish
+
+
+async def kit_app(path: Path) -> KitApp:
+    """The test service on its own SQLite file."""
+    return await KitApp.open(f"sqlite+aiosqlite:///{path}")
+
+
+@pytest.fixture
+async def apps(tmp_path: Path) -> AsyncIterator[tuple[KitApp, KitApp]]:
+    """The province's service and the national one, each with its own database."""
+    province, national = await kit_app(tmp_path / "prov.db"), await kit_app(tmp_path / "nat.db")
+    try:
+        yield province, national
+    finally:
+        await province.close()
+        await national.close()
+
+
+async def per_province(app: KitApp, consumer: str) -> dict[str, int]:
+    """The read model: certified volunteers per province."""
+    async with app.sessions() as session, session.begin():
+        rows = await session.execute(
+            select(CERTIFIED_COUNT.c.province, CERTIFIED_COUNT.c.count).where(
+                CERTIFIED_COUNT.c.consumer == consumer
+            )
+        )
+        return {str(province): int(count) for province, count in rows}
+
+
+async def stored(nc: Client, subjects: str) -> int:
+    """How many messages of the registry stream match ``subjects``."""
+    info = await nc.jetstream().stream_info(REGISTRY.name, subjects_filter=subjects)
+    return sum((info.state.subjects or {}).values())
+
+
+async def test_province_works_through_a_cut_link_and_the_nation_catches_up_exactly(
+    hub_and_leaf: HubAndLeaf, apps: tuple[KitApp, KitApp]
+) -> None:
+    province, national = apps
+    async with AsyncExitStack() as stack:
+        leaf = await connect(hub_and_leaf.url("leaf"))
+        hub = await connect(hub_and_leaf.url("hub"))
+        stack.push_async_callback(leaf.close)
+        stack.push_async_callback(hub.close)
+        await provision(leaf.jetstream(), streams=[REGISTRY], consumers=[LOCAL])
+        await provision(hub.jetstream(), streams=[REGISTRY], consumers=[NATIONAL])
+        await federate(hub.jetstream(), [PROVINCE], streams=[REGISTRY])
+
+        local = province.processor(LOCAL, CertifiedHandler(LOCAL.durable, faults=False))
+        nation = national.processor(NATIONAL, CertifiedHandler(NATIONAL.durable, faults=False))
+        await stack.enter_async_context(consuming(hub_and_leaf.url("leaf"), local))
+        await stack.enter_async_context(consuming(hub_and_leaf.url("hub"), nation))
+        await stack.enter_async_context(relaying(province.relay(leaf.jetstream(), window=50)))
+        await stack.enter_async_context(relaying(national.relay(hub.jetstream(), window=50)))
+        in_province = Producer(province, lambda: certified(region=f"{PROVINCE}.71"))
+        at_hub = Producer(national, lambda: certified(region=f"{ELSEWHERE}.71"))
+        in_province.start()
+        at_hub.start()
+        try:
+
+            async def both_flows_arrived() -> bool:
+                counts = await per_province(national, NATIONAL.durable)
+                return min(counts.get(PROVINCE, 0), counts.get(ELSEWHERE, 0)) >= 20
+
+            await wait_until(both_flows_arrived, "province and hub events in the national model")
+
+            await hub_and_leaf.link.cut()
+            await wait_until(partial(hub_and_leaf.leaf_links, "hub", 0), "the hub lost its leaf")
+            await in_province.staged_at_least(in_province.staged + 100)
+            await all_published(province)
+            await applied_at_least(province, LOCAL.durable, in_province.staged)  # works alone
+            at_leaf = await stored(leaf, f"pilar.*.*.*.*.{PROVINCE}.*")
+            assert await stored(hub, f"pilar.*.*.*.*.{PROVINCE}.*") < at_leaf  # the link is down
+
+            await hub_and_leaf.link.restore()
+            await in_province.staged_at_least(in_province.staged + 30)
+        finally:
+            await in_province.stop()
+            await at_hub.stop()
+        await all_published(province)
+        await all_published(national)
+        everything = [*await province.staged_ids(), *await national.staged_ids()]
+        await assert_applied_exactly_once(national, hub.jetstream(), NATIONAL, everything, 120)
+        await assert_applied_exactly_once(
+            province, leaf.jetstream(), LOCAL, await province.staged_ids()
+        )
+        expected = {PROVINCE: in_province.staged, ELSEWHERE: at_hub.staged}
+        assert await per_province(national, NATIONAL.durable) == expected
+        assert await per_province(province, LOCAL.durable) == {PROVINCE: in_province.staged}
+        assert await stored(hub, ">") == in_province.staged + at_hub.staged
+        assert hub_and_leaf.link.connections >= 2  # the leaf really reconnected through the link
