@@ -17,6 +17,7 @@ from nats.js import JetStreamContext
 from bench import env, kit, raw
 from bench.report import RESULTS, KitFigures, Rate, RawFigures, Report, render, write_json
 from pilar_contracts.consumers import ANALYTICS_REGISTRY
+from pilar_kit.natsheaders import install as install_header_parser
 
 DATABASES = ("sqlite", "postgresql")
 
@@ -31,8 +32,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help="N (default 20,000; below a few thousand, start-up dominates)",
     )
     parser.add_argument("--only", choices=DATABASES, help="run the kit on one database only")
-    parser.add_argument("--window", type=int, default=500, help="publish window (relay_window)")
-    parser.add_argument("--batch", type=int, default=100, help="fetch batch (batch_size)")
+    parser.add_argument(
+        "--window", type=int, default=kit.RUNTIME_WINDOW, help="publish window (relay_window)"
+    )
+    parser.add_argument(
+        "--batch", type=int, default=kit.RUNTIME_BATCH, help="fetch batch (batch_size)"
+    )
     parser.add_argument(
         "--pg-url",
         default=os.environ.get("PILAR_BENCH_PG_URL", env.DEFAULT_PG_ADMIN_URL),
@@ -99,6 +104,8 @@ async def kit_figures(
 async def run(args: argparse.Namespace) -> Report:
     """One full run against a private nats-server in a temp folder."""
     versions = env.versions()
+    # the Runtime's header parser, on both sides: raw and kit parse headers the same way
+    versions["nats-py header parser"] = "pilar_kit" if install_header_parser() else "nats-py"
     pg_version = await env.postgres_version(args.pg_url) if args.only != "sqlite" else None
     if pg_version:
         versions["postgresql"] = pg_version

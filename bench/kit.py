@@ -48,12 +48,15 @@ from pilar_kit.outbox import Outbox, outbox_table
 from pilar_kit.provision import consumer_config, stream_config
 from pilar_kit.relay import Relay
 from pilar_kit.runtime import guard_fetch
+from pilar_kit.settings import ServiceSettings
 from pilar_kit.telemetry import setup_tracing
 
 SERVICE = "bench"
 STAGE_CHUNK = 1000
 CONSUME_TIMEOUT = 600.0
 SPEC = ANALYTICS_REGISTRY
+RUNTIME_BATCH = ServiceSettings.model_fields["batch_size"].default
+RUNTIME_WINDOW = ServiceSettings.model_fields["relay_window"].default
 
 metadata = new_metadata()
 OUTBOX = outbox_table(metadata)
@@ -75,8 +78,8 @@ class Options:
     """How the kit is driven: the Runtime's defaults unless told otherwise."""
 
     count: int
-    window: int = 500
-    batch_size: int = 100
+    window: int = RUNTIME_WINDOW
+    batch_size: int = RUNTIME_BATCH
     fetch_timeout: float = 0.2
     middlewares: bool = True
     profile_dir: Path | None = None

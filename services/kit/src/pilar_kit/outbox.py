@@ -47,14 +47,25 @@ def outbox_table(metadata: MetaData) -> Table:
 
 def outbox_row(event: Outgoing) -> dict[str, Any]:
     """Return the outbox row of an event, carrying the current trace context."""
+    return _row(event, _trace_headers(), datetime.now(UTC))
+
+
+def _trace_headers() -> dict[str, str]:
+    """The current trace context as headers (the request's span parents every consumer span)."""
+    carrier: dict[str, str] = {}
+    propagate.inject(carrier)
+    return carrier
+
+
+def _row(event: Outgoing, trace: dict[str, str], now: datetime) -> dict[str, Any]:
     headers = event.envelope.headers()
-    propagate.inject(headers)  # the request's span becomes the parent of every consumer span
+    headers.update(trace)
     return {
         "event_id": event.envelope.id,
         "subject": event.nats_subject,
         "headers": headers,
         "payload": event.body,
-        "created_at": datetime.now(UTC),
+        "created_at": now,
         "published_at": None,
         "attempts": 0,
     }
@@ -75,7 +86,9 @@ class Outbox:
         """Add events to the outbox inside the session's open transaction."""
         if not events:
             return
-        await session.execute(self.table.insert(), [outbox_row(e) for e in events])
+        # one trace context and one clock reading serve every event of the call
+        trace, now = _trace_headers(), datetime.now(UTC)
+        await session.execute(self.table.insert(), [_row(e, trace, now) for e in events])
         session.sync_session.info[_STAGED] = self._wake
 
 

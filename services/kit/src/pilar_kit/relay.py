@@ -8,18 +8,22 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from nats.js import JetStreamContext
-from sqlalchemy import Table, delete, func, select, update
+from sqlalchemy import BigInteger, Table, any_, bindparam, delete, func, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from pilar_kit.leader import Leadership
 from pilar_kit.metrics import KitMetrics
 
 log = logging.getLogger("pilar.relay")
+BACKLOG_COUNT_SECONDS = 1.0
 
 
 class Relay:
@@ -44,6 +48,7 @@ class Relay:
         self.retention = retention
         self._wake = asyncio.Event()
         self._backoff = 0.0
+        self._backlog_counted = -BACKLOG_COUNT_SECONDS
         self.healthy = True
 
     def wake(self) -> None:
@@ -114,20 +119,22 @@ class Relay:
             query = select(t.c.id, t.c.subject, t.c.headers, t.c.payload, t.c.created_at)
             query = query.where(t.c.published_at.is_(None)).order_by(t.c.id).limit(self.window)
             rows = list((await session.execute(query)).all())
-            if len(rows) == self.window:
+            if len(rows) < self.window:
+                self.metrics.outbox_backlog.set(len(rows))
+            elif time.monotonic() - self._backlog_counted >= BACKLOG_COUNT_SECONDS:
+                # counting a deep backlog scans it: at most once a second while catching up
                 backlog = await session.scalar(
                     select(func.count()).where(t.c.published_at.is_(None))
                 )
                 self.metrics.outbox_backlog.set(backlog or 0)
-            else:
-                self.metrics.outbox_backlog.set(len(rows))
+                self._backlog_counted = time.monotonic()
             return rows
 
     async def _publish(self, rows: list[Any]) -> list[int]:
         futures = []
         for row in rows:  # sent in id order on one connection: JetStream stores them in order
             futures.append(
-                await self.js.publish_async(row.subject, row.payload, headers=dict(row.headers))
+                await self.js.publish_async(row.subject, row.payload, headers=row.headers)
             )
         done, pending = await asyncio.wait(futures, timeout=self.ack_timeout)
         for future in pending:
@@ -146,8 +153,16 @@ class Relay:
     async def _mark_published(self, ids: list[int]) -> None:
         t = self.table
         async with self.sessions() as session, session.begin():
+            postgres = session.get_bind().dialect.name == "postgresql"
+            # the window's ids as one array parameter, not one bound parameter per row
+            batch = (
+                t.c.id == any_(bindparam("ids", type_=ARRAY(BigInteger)))
+                if postgres
+                else t.c.id.in_(select(func.json_each(bindparam("ids")).table_valued("value")))
+            )
             await session.execute(
-                update(t).where(t.c.id.in_(ids)).values(published_at=datetime.now(UTC))
+                update(t).where(batch).values(published_at=datetime.now(UTC)),
+                {"ids": ids if postgres else json.dumps(ids)},
             )
         self.metrics.outbox_published.inc(len(ids))
 

@@ -21,6 +21,9 @@ class ServiceSettings(BaseSettings):
     nats_user: str | None = None
     nats_password: SecretStr | None = None
     database_url: str = ""
+    # connections kept open: enough for the requests in flight, the relay and the consumers, so
+    # that a busy API does not open and close overflow connections on every request
+    db_pool_size: int = Field(default=20, ge=1, le=200)
     data_dir: Path = Path(".run")
     http_host: str = "127.0.0.1"
     http_port: int = 8000
@@ -31,7 +34,7 @@ class ServiceSettings(BaseSettings):
     migrate_on_start: bool = True
     provision_on_start: bool = True
     provision_replicas: int | None = Field(default=None, ge=1, le=5)
-    batch_size: int = Field(default=100, ge=1, le=1000)
+    batch_size: int = Field(default=500, ge=1, le=1000)  # one transaction per batch
     fetch_timeout: float = Field(default=0.2, gt=0)
     relay_window: int = Field(default=500, ge=1)
     auth: AuthSettings = Field(default_factory=AuthSettings)
