@@ -96,6 +96,24 @@ class ReferralCompleted(Event):
     quality: int = Field(ge=1, le=5)
 
 
+class ReferralWithdrawn(Event):
+    """An open referral was withdrawn by the case side (consent withdrawn, case closed)."""
+
+    kind: ClassVar[EventKind] = EventKind("cases", "referral", "withdrawn")
+    referral_id: UUID
+    case_id: UUID
+    to_id: UUID
+    reason_code: ReasonCode
+
+
+class ClientPersonalDataErased(Event):
+    """A client's personal data was erased on request (its key destroyed); cases stay."""
+
+    kind: ClassVar[EventKind] = EventKind("cases", "client", "personal_data_erased")
+    client_ref: str = Field(pattern=r"^[0-9a-f]{32,64}$", description="keyed HMAC of the NIK")
+    erased_at: AwareDatetime
+
+
 class CaseClosed(Event):
     """A case was closed."""
 
@@ -158,6 +176,8 @@ EVENTS: tuple[type[Event], ...] = (
     ReferralDeclined,
     ReferralExpired,
     ReferralCompleted,
+    ReferralWithdrawn,
+    ClientPersonalDataErased,
     CaseClosed,
     DisasterDeclared,
     DisasterStatusChanged,

@@ -111,6 +111,49 @@ class InstitutionAccredited(Event):
     valid_until: date
 
 
+class InstitutionVerified(Event):
+    """A second operator verified an institution's registration (maker-checker)."""
+
+    kind: ClassVar[EventKind] = EventKind("registry", "institution", "verified")
+    institution_id: UUID
+    verified_by: str = Field(description="operator id")
+
+
+class InstitutionStatusChanged(Event):
+    """A PSKS institution opened, closed for a while, or was suspended."""
+
+    kind: ClassVar[EventKind] = EventKind("registry", "institution", "status_changed")
+    institution_id: UUID
+    status: VolunteerStatus
+    reason_code: ReasonCode | None = None
+
+
+class AccreditationExpiring(Event):
+    """An LKS accreditation will expire soon (30, 7 or 1 days before)."""
+
+    kind: ClassVar[EventKind] = EventKind("registry", "accreditation", "expiring")
+    institution_id: UUID
+    accreditation_id: UUID
+    valid_until: date
+    days_left: int = Field(ge=0)
+
+
+class AccreditationExpired(Event):
+    """An LKS accreditation passed its validity date."""
+
+    kind: ClassVar[EventKind] = EventKind("registry", "accreditation", "expired")
+    institution_id: UUID
+    accreditation_id: UUID
+
+
+class VolunteerCompetenciesChanged(Event):
+    """A PSKS person's competencies changed (training completed, competency recorded or removed)."""
+
+    kind: ClassVar[EventKind] = EventKind("registry", "volunteer", "competencies_changed")
+    volunteer_id: UUID
+    competencies: tuple[Code, ...]
+
+
 class VolunteersMobilized(Event):
     """Tagana were called out for a disaster."""
 
@@ -173,6 +216,11 @@ EVENTS: tuple[type[Event], ...] = (
     VolunteerStatusChanged,
     InstitutionRegistered,
     InstitutionAccredited,
+    InstitutionVerified,
+    InstitutionStatusChanged,
+    AccreditationExpiring,
+    AccreditationExpired,
+    VolunteerCompetenciesChanged,
     VolunteersMobilized,
     VolunteerDeployed,
     DeploymentAcknowledged,
