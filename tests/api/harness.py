@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import httpx
 from fastapi import FastAPI
 from pydantic import SecretStr
+from sqlalchemy import select
 
 from pilar_kit.auth import AuthSettings, Principal, Role, TokenIssuer, issuer_from_settings
 from pilar_kit.runtime import Runtime
@@ -94,3 +96,12 @@ async def enrol(
         certified = await http.post(url, json=cert, headers=checker)
         assert certified.status_code == 201, certified.text
     return volunteer_id
+
+
+async def staged(runtime: Runtime) -> list[tuple[str, dict[str, Any]]]:
+    """Every event a service staged in its outbox, as (subject, body), in order."""
+    table = runtime.outbox.table
+    query = select(table.c.subject, table.c.payload).order_by(table.c.id)
+    async with runtime.transaction() as session:
+        rows = (await session.execute(query)).all()
+    return [(subject, json.loads(payload)) for subject, payload in rows]

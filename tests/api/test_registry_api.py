@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import pytest
-from sqlalchemy import select
 
 from pilar_kit.auth import Role
-from pilar_kit.runtime import Runtime
-from pilar_registry.store import outbox
-from tests.api.harness import CHECKER, Service, bearer, enrol, make_nik
+from tests.api.harness import CHECKER, Service, bearer, enrol, make_nik, staged
 
 pytestmark = pytest.mark.integration
 MAGELANG = bearer(Role.REGENCY_OPERATOR, "33.71")
@@ -27,12 +23,6 @@ VOLUNTEER = {
     "phone": "+6281234567890",
     "competencies": ["pendampingan"],
 }
-
-
-async def _staged(runtime: Runtime) -> list[tuple[str, dict[str, Any]]]:
-    async with runtime.transaction() as session:
-        rows = (await session.execute(select(outbox.c.subject, outbox.c.payload))).all()
-    return [(subject, json.loads(payload)) for subject, payload in rows]
 
 
 async def test_register_verify_certify_stage_their_events(registry: Service) -> None:
@@ -52,14 +42,14 @@ async def test_register_verify_certify_stage_their_events(registry: Service) -> 
     assert (await http.post(f"{url}/certifications", json=cert, headers=CHECKS)).status_code == 201
     read = (await http.get(url, headers=MAGELANG)).json()
     assert [c["certificate_no"] for c in read["certifications"]] == ["PSM-1"]
-    staged = await _staged(runtime)
-    assert [s for s, _ in staged] == [
+    events = await staged(runtime)
+    assert [s for s, _ in events] == [
         "pilar.registry.volunteer.registered.v1.33.71",
         "pilar.private.registry.contact.changed.v1.33.71",
         "pilar.registry.volunteer.verified.v1.33.71",
         "pilar.registry.volunteer.certified.v1.33.71",
     ]
-    public = json.dumps([body for subject, body in staged if ".private." not in subject])
+    public = json.dumps([body for subject, body in events if ".private." not in subject])
     assert "Budi" not in public
     assert NIK not in public
     assert "628123" not in public
@@ -97,7 +87,7 @@ async def test_rules_of_identity_and_type_answer_422_with_findings(
     response = await http.post("/volunteers", json=VOLUNTEER | change, headers=MAGELANG)
     assert response.status_code == 422, response.text
     assert code in [f["code"] for f in response.json()["findings"]]
-    assert await _staged(runtime) == []
+    assert await staged(runtime) == []
 
 
 async def test_an_old_papua_prefix_is_a_warning_not_a_refusal(registry: Service) -> None:
@@ -161,7 +151,7 @@ async def test_malformed_input_is_a_422_naming_the_field(
     response = await http.post("/volunteers", json=VOLUNTEER | change, headers=MAGELANG)
     assert response.status_code == 422
     assert [e["loc"][-1] for e in response.json()["detail"]] == [field]
-    assert await _staged(runtime) == []
+    assert await staged(runtime) == []
 
 
 async def test_a_422_names_what_is_wrong_without_echoing_personal_data(
@@ -202,7 +192,7 @@ async def test_certification_rules_and_revocation(registry: Service) -> None:
     assert revoked.json()["revoked"] is True
     twice = await http.post(revoke, json={"reason_code": "misconduct"}, headers=MAGELANG)
     assert (twice.status_code, twice.json()["code"]) == (409, "already_revoked")
-    assert (await _staged(runtime))[-1][0] == "pilar.registry.certification.revoked.v1.33.71"
+    assert (await staged(runtime))[-1][0] == "pilar.registry.certification.revoked.v1.33.71"
     unknown = await http.post(
         "/volunteers/01a205d7-5b00-7df4-9705-5f640eb72c62/certifications", json=ok, headers=MAGELANG
     )

@@ -27,8 +27,8 @@ from pilar_kit.natsserver import NatsServer
 from pilar_kit.runtime import Runtime
 from pilar_registry import handlers
 from pilar_registry.settings import RegistrySettings
-from pilar_registry.store import DeploymentRow, inbox, outbox
-from tests.api.harness import Service, bearer, enrol
+from pilar_registry.store import DeploymentRow, inbox
+from tests.api.harness import Service, bearer, enrol, staged
 
 pytestmark = pytest.mark.integration
 NATIONAL = bearer(Role.NATIONAL_OPERATOR)
@@ -80,11 +80,8 @@ async def change(runtime: Runtime, disaster_id: UUID, to: DisasterStatus) -> Non
         await handlers.on_disaster_status_changed(event, delivered(event), session)
 
 
-async def staged(runtime: Runtime, kind: str) -> list[dict[str, Any]]:
-    query = select(outbox.c.subject, outbox.c.payload).order_by(outbox.c.id)
-    async with runtime.transaction() as session:
-        rows = (await session.execute(query)).all()
-    return [json.loads(payload) for subject, payload in rows if subject.startswith(kind)]
+async def staged_of(runtime: Runtime, kind: str) -> list[dict[str, Any]]:
+    return [body for subject, body in await staged(runtime) if subject.startswith(kind)]
 
 
 async def deployments(http: httpx.AsyncClient, disaster_id: UUID) -> list[dict[str, Any]]:
@@ -111,17 +108,17 @@ async def test_a_response_declaration_deploys_nearby_tagana_once(registry: Servi
     assert sorted(d["volunteer_id"] for d in sent) == sorted(nearby)
     assert {d["report_to_region"] for d in sent} == {"33.71"}
     assert len({d["task"] for d in sent}) == 3  # three people, three different tasks
-    announced = await staged(runtime, DEPLOYED)
+    announced = await staged_of(runtime, DEPLOYED)
     assert sorted(e["volunteer_id"] for e in announced) == sorted(nearby)
-    mobilized = await staged(runtime, MOBILIZED)
+    mobilized = await staged_of(runtime, MOBILIZED)
     assert [(m["volunteer_count"], m["by_regency"]) for m in mobilized] == [(3, {"33.71": 3})]
     assert "Relawan" not in json.dumps([*announced, *mobilized])
 
     await declare(runtime, flood)  # the same declaration again, under a new event id
     await change(runtime, flood.disaster_id, DisasterStatus.TANGGAP_DARURAT)
     assert len(await deployments(http, flood.disaster_id)) == 3
-    assert len(await staged(runtime, DEPLOYED)) == 3
-    assert len(await staged(runtime, MOBILIZED)) == 1
+    assert len(await staged_of(runtime, DEPLOYED)) == 3
+    assert len(await staged_of(runtime, MOBILIZED)) == 1
 
 
 async def test_siaga_is_remembered_and_tanggap_darurat_calls_out_once(registry: Service) -> None:
@@ -130,14 +127,14 @@ async def test_siaga_is_remembered_and_tanggap_darurat_calls_out_once(registry: 
     alert = declaration(uuid4(), DisasterStatus.SIAGA_DARURAT)
     await declare(runtime, alert)
     assert await deployments(http, alert.disaster_id) == []
-    assert await staged(runtime, MOBILIZED) == []
+    assert await staged_of(runtime, MOBILIZED) == []
 
     await change(runtime, alert.disaster_id, DisasterStatus.TANGGAP_DARURAT)
     await change(runtime, alert.disaster_id, DisasterStatus.TANGGAP_DARURAT)
     await declare(runtime, alert)  # a late redelivery of the alert changes nothing
     sent = await deployments(http, alert.disaster_id)
     assert sorted(d["volunteer_id"] for d in sent) == sorted(nearby)
-    assert len(await staged(runtime, MOBILIZED)) == 1
+    assert len(await staged_of(runtime, MOBILIZED)) == 1
 
 
 async def test_too_few_nearby_widens_to_the_province(registry: Service) -> None:
@@ -150,7 +147,7 @@ async def test_too_few_nearby_widens_to_the_province(registry: Service) -> None:
     sent = {d["volunteer_id"]: d for d in await deployments(http, flood.disaster_id)}
     assert set(sent) == {near, far}
     assert sent[far]["report_to_region"] == "33.71"
-    [mobilized] = await staged(runtime, MOBILIZED)
+    [mobilized] = await staged_of(runtime, MOBILIZED)
     assert mobilized["by_regency"] == {"33.71": 1, "33.74": 1}
 
 
@@ -185,9 +182,9 @@ async def test_acknowledge_and_decline_with_a_replacement(registry: Service) -> 
     assert successor.json()["task"] == theirs["task"]
     assert successor.json()["replaces"] == theirs["id"]
     assert len(await deployments(http, disaster_id)) == 3
-    assert [e["volunteer_id"] for e in await staged(runtime, DEPLOYED)][-1] == reserve
-    assert len(await staged(runtime, "pilar.registry.deployment.acknowledged.v1")) == 1
-    assert len(await staged(runtime, "pilar.registry.deployment.declined.v1")) == 1
+    assert [e["volunteer_id"] for e in await staged_of(runtime, DEPLOYED)][-1] == reserve
+    assert len(await staged_of(runtime, "pilar.registry.deployment.acknowledged.v1")) == 1
+    assert len(await staged_of(runtime, "pilar.registry.deployment.declined.v1")) == 1
 
 
 async def test_a_decline_with_nobody_left_stays_declined(registry: Service) -> None:
@@ -276,4 +273,4 @@ async def test_declarations_over_nats_call_out_once(
     async with runtime.transaction() as session:
         count = await session.scalar(select(func.count()).select_from(DeploymentRow))
     assert count == 3
-    assert len(await staged(runtime, MOBILIZED)) == 1
+    assert len(await staged_of(runtime, MOBILIZED)) == 1

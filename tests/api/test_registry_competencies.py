@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from pilar_kit.auth import Role
-from tests.api.harness import Service, bearer, enrol
+from tests.api.harness import Service, bearer, enrol, staged
 
 pytestmark = pytest.mark.integration
 MAGELANG = bearer(Role.REGENCY_OPERATOR, "33.71")
@@ -74,7 +74,7 @@ async def test_the_same_training_is_recorded_once(registry: Service) -> None:
 
 
 async def test_an_operator_sets_the_competencies(registry: Service) -> None:
-    http, _ = registry
+    http, runtime = registry
     person = await enrol(http, region="33.71.01.1003", serial=4)
     url = f"/volunteers/{person}/competencies"
     body = {"competencies": ["shelter", "evakuasi", "shelter"]}
@@ -82,6 +82,13 @@ async def test_an_operator_sets_the_competencies(registry: Service) -> None:
     assert (response.status_code, response.json()["competencies"]) == (200, ["evakuasi", "shelter"])
     cleared = await http.put(url, json={"competencies": []}, headers=MAGELANG)
     assert cleared.json()["competencies"] == []
+    unchanged = await http.put(url, json={"competencies": []}, headers=MAGELANG)
+    assert unchanged.status_code == 200
+    announced = [b for s, b in await staged(runtime) if ".competencies_changed." in s]
+    assert announced == [
+        {"volunteer_id": person, "competencies": ["evakuasi", "shelter"]},
+        {"volunteer_id": person, "competencies": []},
+    ]
     outside = await http.put(url, json=body, headers=bearer(Role.PROVINCIAL_OPERATOR, "32"))
     assert outside.status_code == 403
 

@@ -8,14 +8,11 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import select
 
 from pilar_kit.auth import Role
-from pilar_kit.runtime import Runtime
 from pilar_registry.jobs import ExpiryScheduler
-from pilar_registry.store import outbox
 from pilar_registry.usecases import scan_expiries
-from tests.api.harness import CHECKER, Service, bearer
+from tests.api.harness import CHECKER, Service, bearer, staged
 
 pytestmark = pytest.mark.integration
 MAGELANG = bearer(Role.REGENCY_OPERATOR, "33.71")
@@ -38,13 +35,6 @@ KARANG_TARUNA = {
     "name": "Karang Taruna Tunas Muda",
     "contact_name": "Andi",
 }
-
-
-async def staged(runtime: Runtime) -> list[tuple[str, dict[str, Any]]]:
-    query = select(outbox.c.subject, outbox.c.payload).order_by(outbox.c.id)
-    async with runtime.transaction() as session:
-        rows = (await session.execute(query)).all()
-    return [(subject, json.loads(payload)) for subject, payload in rows]
 
 
 async def register(http: httpx.AsyncClient, body: dict[str, Any]) -> dict[str, Any]:
@@ -86,10 +76,12 @@ async def test_an_lks_is_registered_verified_and_accredited(registry: Service) -
     assert [s for s, _ in events] == [
         "pilar.registry.institution.registered.v1.33.71",
         "pilar.private.registry.contact.changed.v1.33.71",
+        "pilar.registry.institution.verified.v1.33.71",
         "pilar.registry.institution.accredited.v1.33.71",
     ]
     assert events[0][1]["services"] == ["pengasuhan_anak", "rehabilitasi_sosial"]
-    assert events[2][1] == {
+    assert events[2][1] == {"institution_id": lks["id"], "verified_by": CHECKER}
+    assert events[3][1] == {
         "institution_id": lks["id"],
         "grade": "A",
         "valid_until": "2030-12-31",
@@ -178,12 +170,16 @@ async def test_the_rules_of_each_type_answer_422_with_findings(
 
 
 async def test_availability_and_capacity_change_over_http(registry: Service) -> None:
-    http, _ = registry
+    http, runtime = registry
     lks = await verified_lks(http)
     url = f"/institutions/{lks}"
     changed = await http.patch(url, json={"status": "suspended", "capacity": 12}, headers=MAGELANG)
     assert changed.status_code == 200, changed.text
     assert (changed.json()["status"], changed.json()["capacity"]) == ("suspended", 12)
+    capacity_only = await http.patch(url, json={"capacity": 10}, headers=MAGELANG)
+    assert capacity_only.status_code == 200, capacity_only.text
+    statuses = [b for s, b in await staged(runtime) if ".institution.status_changed." in s]
+    assert statuses == [{"institution_id": lks, "status": "suspended", "reason_code": None}]
     leave = await http.patch(url, json={"status": "on_leave"}, headers=MAGELANG)
     assert (leave.status_code, leave.json()["code"]) == (422, "status_not_for_institution")
     negative = await http.patch(url, json={"capacity": -1}, headers=MAGELANG)
@@ -244,9 +240,9 @@ async def test_the_expiry_scheduler_announces_accreditations_once(registry: Serv
     scheduler = ExpiryScheduler(interval=3600, page_size=1)
     await scheduler.scan(runtime)
     await scheduler.scan(runtime)
-    expiry = [(s.split(".")[3], b) for s, b in await staged(runtime) if ".certification." in s]
+    expiry = [(s.split(".")[3], b) for s, b in await staged(runtime) if ".accreditation." in s]
     assert sorted(
-        (kind, body["volunteer_id"], body.get("days_left")) for kind, body in expiry
+        (kind, body["institution_id"], body.get("days_left")) for kind, body in expiry
     ) == sorted([("expiring", soon, 5), ("expiring", lapsed, 0)])
     # the day after its last valid day the lapsed one expires, once; the other owes nothing new
     async with runtime.transaction() as session:
@@ -254,5 +250,5 @@ async def test_the_expiry_scheduler_announces_accreditations_once(registry: Serv
     async with runtime.transaction() as session:
         again = await scan_expiries(session, runtime.outbox, today=today + timedelta(days=1))
     assert (page.staged, again.staged) == (1, 0)
-    kinds = [s.split(".")[3] for s, _ in await staged(runtime) if ".certification." in s]
+    kinds = [s.split(".")[3] for s, _ in await staged(runtime) if ".accreditation." in s]
     assert kinds.count("expired") == 1

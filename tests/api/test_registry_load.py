@@ -21,6 +21,7 @@ from pilar_contracts.events.cases import (
     ReferralCompleted,
     ReferralDeclined,
     ReferralExpired,
+    ReferralWithdrawn,
 )
 from pilar_contracts.events.fields import RecipientKind
 from pilar_kit.auth import Role
@@ -63,6 +64,11 @@ def lifecycle(referral: UUID, to: UUID, ending: str | None) -> list[Event]:
         )
     if ending == "expired":
         events.append(ReferralExpired(referral_id=referral, case_id=CASE, to_id=to))
+    if ending == "withdrawn":
+        withdrawn = ReferralWithdrawn(
+            referral_id=referral, case_id=CASE, to_id=to, reason_code="consent_withdrawn"
+        )
+        events.append(withdrawn)
     return events
 
 
@@ -70,7 +76,8 @@ HANDLERS = {
     CaseReferred: handlers.on_case_referred,
     ReferralAccepted: handlers.on_referral_accepted,
     ReferralDeclined: handlers.on_referral_declined,
-    ReferralExpired: handlers.on_referral_expired,
+    ReferralExpired: handlers.on_referral_ended_unanswered,
+    ReferralWithdrawn: handlers.on_referral_ended_unanswered,
     ReferralCompleted: handlers.on_referral_completed,
 }
 
@@ -103,7 +110,14 @@ async def lks(http: httpx.AsyncClient) -> str:
 
 @pytest.mark.parametrize(
     ("ending", "open_after"),
-    [(None, 1), ("accepted", 1), ("completed", 0), ("declined", 0), ("expired", 0)],
+    [
+        (None, 1),
+        ("accepted", 1),
+        ("completed", 0),
+        ("declined", 0),
+        ("expired", 0),
+        ("withdrawn", 0),
+    ],
 )
 async def test_every_order_of_one_referrals_events_ends_at_the_same_load(
     registry: Service, ending: str | None, open_after: int

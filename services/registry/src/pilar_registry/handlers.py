@@ -16,6 +16,7 @@ from pilar_contracts.events.cases import (
     ReferralCompleted,
     ReferralDeclined,
     ReferralExpired,
+    ReferralWithdrawn,
 )
 from pilar_kit.consumer import Delivery, EventRouter
 from pilar_kit.outbox import Outbox
@@ -69,10 +70,11 @@ async def on_referral_declined(
 
 
 @cases_events.on(ReferralExpired)
-async def on_referral_expired(
-    event: ReferralExpired, delivery: Delivery, session: AsyncSession
+@cases_events.on(ReferralWithdrawn)
+async def on_referral_ended_unanswered(
+    event: ReferralExpired | ReferralWithdrawn, delivery: Delivery, session: AsyncSession
 ) -> None:
-    """An unanswered referral weighs nothing once its deadline passed."""
+    """A referral past its deadline, or called back by the case side, weighs nothing."""
     await _seen(session, event.referral_id, event.to_id, ReferralState.CLOSED, delivery)
 
 

@@ -39,6 +39,7 @@ async def record_training(
             person = await volunteer_in_scope(session, volunteer_id, who)
             _, training = await usecases.record_training(
                 session,
+                runtime.outbox,
                 volunteer_id=volunteer_id,
                 name=body.name.strip(),
                 organiser=body.organiser.strip(),
@@ -74,7 +75,7 @@ async def set_competencies(
         async with runtime.transaction() as session:
             await volunteer_in_scope(session, volunteer_id, who)
             volunteer = await usecases.set_competencies(
-                session, volunteer_id=volunteer_id, competencies=body.competencies
+                session, runtime.outbox, volunteer_id=volunteer_id, competencies=body.competencies
             )
     return VolunteerPublic.of(volunteer)
 
@@ -88,6 +89,6 @@ async def set_capacity(
         async with runtime.transaction() as session:
             await volunteer_in_scope(session, volunteer_id, who)
             volunteer = await usecases.set_capacity(
-                session, volunteer_id=volunteer_id, capacity=body.capacity
+                session, runtime.outbox, volunteer_id=volunteer_id, capacity=body.capacity
             )
     return VolunteerPublic.of(volunteer)

@@ -130,7 +130,7 @@ async def verify_institution(
         async with runtime.transaction() as session:
             await _in_scope(session, institution_id, who)
             institution = await usecases.verify_institution(
-                session, institution_id=institution_id, by=who.subject
+                session, runtime.outbox, institution_id=institution_id, by=who.subject
             )
     return InstitutionPublic.of(institution, _today().date())
 
@@ -144,7 +144,11 @@ async def change_institution(
         async with runtime.transaction() as session:
             await _in_scope(session, institution_id, who)
             institution = await usecases.change_institution(
-                session, institution_id=institution_id, status=body.status, capacity=body.capacity
+                session,
+                runtime.outbox,
+                institution_id=institution_id,
+                status=body.status,
+                capacity=body.capacity,
             )
     return InstitutionPublic.of(institution, _today().date())
 

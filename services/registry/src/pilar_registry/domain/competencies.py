@@ -6,6 +6,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from uuid import UUID
 
+from pilar_contracts.events.registry import VolunteerCompetenciesChanged
 from pilar_registry.domain.people import RegistryRuleBroken, Volunteer
 
 
@@ -54,3 +55,10 @@ def set_capacity(volunteer: Volunteer, capacity: int) -> Volunteer:
     if capacity == volunteer.capacity:
         return volunteer
     return replace(volunteer, capacity=capacity, version=volunteer.version + 1)
+
+
+def competencies_event(volunteer: Volunteer) -> VolunteerCompetenciesChanged:
+    """The announcement of a person's competencies as they now stand."""
+    return VolunteerCompetenciesChanged(
+        volunteer_id=volunteer.id, competencies=volunteer.competencies
+    )

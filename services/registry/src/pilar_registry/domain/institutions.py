@@ -13,6 +13,8 @@ from pilar_contracts.events.registry import (
     ContactChanged,
     InstitutionAccredited,
     InstitutionRegistered,
+    InstitutionStatusChanged,
+    InstitutionVerified,
 )
 from pilar_registry.domain.institution_types import ACCREDITED_TYPES
 from pilar_registry.domain.people import Contact, RegistryRuleBroken, Verification
@@ -151,6 +153,22 @@ def change_institution_status(institution: Institution, status: VolunteerStatus)
     if status is institution.status:
         return institution
     return replace(institution, status=status, version=institution.version + 1)
+
+
+def verified_event(institution: Institution) -> InstitutionVerified:
+    """The announcement that a registration was verified (cases may refer to it from now on)."""
+    return InstitutionVerified(
+        institution_id=institution.id, verified_by=institution.verified_by or ""
+    )
+
+
+def status_event(
+    institution: Institution, reason_code: str | None = None
+) -> InstitutionStatusChanged:
+    """The announcement of an institution's availability."""
+    return InstitutionStatusChanged(
+        institution_id=institution.id, status=institution.status, reason_code=reason_code
+    )
 
 
 def set_institution_capacity(institution: Institution, capacity: int) -> Institution:

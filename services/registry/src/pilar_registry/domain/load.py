@@ -10,7 +10,7 @@ class ReferralState(StrEnum):
 
     PENDING = "pending"  # referred, awaiting an answer: the pillar is asked to hold room for it
     ACCEPTED = "accepted"
-    CLOSED = "closed"  # declined, expired or completed: it weighs nothing any more
+    CLOSED = "closed"  # declined, expired, withdrawn or completed: it weighs nothing any more
 
 
 OPEN_STATES = frozenset({ReferralState.PENDING, ReferralState.ACCEPTED})

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from typing import Any
+from datetime import date
 from uuid import UUID
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, UniqueConstraint, Uuid
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from pilar_kit.db import UtcDateTime
-from pilar_registry.store.tables import Base
+from pilar_registry.store.tables import Base, RegisteredPillar
 
 
-class InstitutionRow(Base):
+class InstitutionRow(RegisteredPillar, Base):
     """A PSKS institution, family or network."""
 
     __tablename__ = "institutions"
@@ -23,28 +21,11 @@ class InstitutionRow(Base):
         Index("ix_institutions_regency_type_status", "regency", "psks_type", "status"),
         Index("ix_institutions_province_type_status", "province", "psks_type", "status"),
     )
-    id: Mapped[UUID] = mapped_column(Uuid, primary_key=True)
-    psks_type: Mapped[str] = mapped_column(String(8))
     name: Mapped[str] = mapped_column(String(200))
     name_key: Mapped[str] = mapped_column(String(200))
     registration_no: Mapped[str | None] = mapped_column(String(64))
-    region: Mapped[str] = mapped_column(String(13))
-    province: Mapped[str] = mapped_column(String(2))
-    regency: Mapped[str] = mapped_column(String(5))
     district: Mapped[str] = mapped_column(String(8), index=True)
     contact_name: Mapped[str] = mapped_column(String(200))
-    email: Mapped[str | None] = mapped_column(String(254))
-    phone: Mapped[str | None] = mapped_column(String(32))
-    whatsapp: Mapped[str | None] = mapped_column(String(32))
-    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    status: Mapped[str] = mapped_column(String(16))
-    verification: Mapped[str] = mapped_column(String(16))
-    registered_by: Mapped[str] = mapped_column(String(100))
-    verified_by: Mapped[str | None] = mapped_column(String(100))
-    capacity: Mapped[int] = mapped_column(Integer)
-    open_referrals: Mapped[int] = mapped_column(Integer, default=0)
-    registered_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    version: Mapped[int] = mapped_column(Integer)
     services: Mapped[list[InstitutionServiceRow]] = relationship(lazy="raise")
     accreditations: Mapped[list[AccreditationRow]] = relationship(
         order_by="AccreditationRow.valid_from", lazy="raise"

@@ -24,7 +24,29 @@ outbox = outbox_table(Base.metadata)
 inbox = inbox_table(Base.metadata)
 
 
-class VolunteerRow(Base):
+class RegisteredPillar:
+    """Columns every registered PSKS has, person or institution: where, how to reach, standing."""
+
+    id: Mapped[UUID] = mapped_column(Uuid, primary_key=True)
+    psks_type: Mapped[str] = mapped_column(String(8))
+    region: Mapped[str] = mapped_column(String(13))
+    province: Mapped[str] = mapped_column(String(2))
+    regency: Mapped[str] = mapped_column(String(5))
+    email: Mapped[str | None] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    whatsapp: Mapped[str | None] = mapped_column(String(32))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(16))
+    verification: Mapped[str] = mapped_column(String(16))
+    registered_by: Mapped[str] = mapped_column(String(100))
+    verified_by: Mapped[str | None] = mapped_column(String(100))
+    capacity: Mapped[int] = mapped_column(Integer)
+    open_referrals: Mapped[int] = mapped_column(Integer, default=0)
+    registered_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    version: Mapped[int] = mapped_column(Integer)
+
+
+class VolunteerRow(RegisteredPillar, Base):
     """A PSKS person."""
 
     __tablename__ = "volunteers"
@@ -38,26 +60,9 @@ class VolunteerRow(Base):
         Index("ix_volunteers_district_id", "district", "id"),
         Index("ix_volunteers_region_id", "region", "id"),  # villages: one-per-post, search
     )
-    id: Mapped[UUID] = mapped_column(Uuid, primary_key=True)
-    psks_type: Mapped[str] = mapped_column(String(8))
-    region: Mapped[str] = mapped_column(String(13))
-    province: Mapped[str] = mapped_column(String(2))
-    regency: Mapped[str] = mapped_column(String(5))
     district: Mapped[str] = mapped_column(String(8))
     nik: Mapped[str] = mapped_column(String(16), unique=True)
     display_name: Mapped[str] = mapped_column(String(200))
-    email: Mapped[str | None] = mapped_column(String(254))
-    phone: Mapped[str | None] = mapped_column(String(32))
-    whatsapp: Mapped[str | None] = mapped_column(String(32))
-    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    status: Mapped[str] = mapped_column(String(16))
-    verification: Mapped[str] = mapped_column(String(16))
-    registered_by: Mapped[str] = mapped_column(String(100))
-    verified_by: Mapped[str | None] = mapped_column(String(100))
-    capacity: Mapped[int] = mapped_column(Integer)
-    open_referrals: Mapped[int] = mapped_column(Integer, default=0)
-    registered_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    version: Mapped[int] = mapped_column(Integer)
     certifications: Mapped[list[CertificationRow]] = relationship(
         order_by="CertificationRow.valid_from", lazy="raise"
     )

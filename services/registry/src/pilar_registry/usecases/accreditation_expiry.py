@@ -1,9 +1,4 @@
-"""Accreditation expiry for the expiry scheduler: notices 30, 7 and 1 days before, and the end.
-
-The contracts have no accreditation expiry events yet, so the holder hears through the
-certification ones: ``volunteer_id`` carries the institution's id (its contact is in the directory
-as ``person_kind=institution``) and ``certification_id`` the accreditation's id.
-"""
+"""Accreditation expiry for the expiry scheduler: notices 30, 7 and 1 days before, and the end."""
 
 from __future__ import annotations
 
@@ -13,7 +8,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pilar_contracts import Event, wrap
-from pilar_contracts.events.registry import SOURCE, CertificationExpired, CertificationExpiring
+from pilar_contracts.events.registry import SOURCE, AccreditationExpired, AccreditationExpiring
 from pilar_kit.outbox import Outbox
 from pilar_registry.domain import EXPIRY_NOTICE_DAYS
 from pilar_registry.store import AccreditationRow, InstitutionRow
@@ -49,9 +44,9 @@ async def _notices(
     )
     rows = (await session.execute(query)).all()
     for row in rows:
-        event = CertificationExpiring(
-            volunteer_id=row.institution_id,
-            certification_id=row.id,
+        event = AccreditationExpiring(
+            institution_id=row.institution_id,
+            accreditation_id=row.id,
             valid_until=row.valid_until,
             days_left=(row.valid_until - today).days,
         )
@@ -71,7 +66,7 @@ async def _expired(session: AsyncSession, outbox: Outbox, today: date, limit: in
     )
     rows = (await session.execute(query)).all()
     for row in rows:
-        event = CertificationExpired(volunteer_id=row.institution_id, certification_id=row.id)
+        event = AccreditationExpired(institution_id=row.institution_id, accreditation_id=row.id)
         await _stage(session, outbox, event, row.institution_id, row.region)
     if rows:
         ids = [r.id for r in rows]

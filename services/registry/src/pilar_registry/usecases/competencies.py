@@ -8,11 +8,13 @@ from uuid import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 from uuid6 import uuid7
 
+from pilar_kit.outbox import Outbox
 from pilar_registry.domain import Volunteer
 from pilar_registry.domain import competencies as domain
 from pilar_registry.domain.competencies import Training
 from pilar_registry.store import Volunteers
 from pilar_registry.store.trainings import add_training, replace_competencies, trainings_of
+from pilar_registry.usecases.events import announce
 
 
 async def _load(repository: Volunteers, volunteer_id: UUID) -> Volunteer:
@@ -22,16 +24,21 @@ async def _load(repository: Volunteers, volunteer_id: UUID) -> Volunteer:
     return volunteer
 
 
-async def _save(repository: Volunteers, changed: Volunteer, loaded: Volunteer) -> None:
+async def _save(
+    repository: Volunteers, outbox: Outbox, changed: Volunteer, loaded: Volunteer
+) -> None:
     if changed is loaded:
         return
     await repository.save(changed, loaded_version=loaded.version)
     if changed.competencies != loaded.competencies:
-        await replace_competencies(repository.session, changed.id, changed.competencies)
+        session = repository.session
+        await replace_competencies(session, changed.id, changed.competencies)
+        await announce(session, outbox, changed, domain.competencies_event(changed))
 
 
 async def record_training(
     session: AsyncSession,
+    outbox: Outbox,
     *,
     volunteer_id: UUID,
     name: str,
@@ -48,26 +55,28 @@ async def record_training(
     training = Training(uuid7(), name, organiser, held_on, hours, competencies, by, now)
     known = await trainings_of(session, volunteer_id)
     changed = domain.record_training(volunteer, training, known=known, today=now.date())
-    await _save(repository, changed, volunteer)
+    await _save(repository, outbox, changed, volunteer)
     await add_training(session, volunteer_id, training)
     return changed, training
 
 
 async def set_competencies(
-    session: AsyncSession, *, volunteer_id: UUID, competencies: tuple[str, ...]
+    session: AsyncSession, outbox: Outbox, *, volunteer_id: UUID, competencies: tuple[str, ...]
 ) -> Volunteer:
     """Set a person's competencies as an operator assessed them."""
     repository = Volunteers(session)
     volunteer = await _load(repository, volunteer_id)
     changed = domain.set_competencies(volunteer, competencies)
-    await _save(repository, changed, volunteer)
+    await _save(repository, outbox, changed, volunteer)
     return changed
 
 
-async def set_capacity(session: AsyncSession, *, volunteer_id: UUID, capacity: int) -> Volunteer:
+async def set_capacity(
+    session: AsyncSession, outbox: Outbox, *, volunteer_id: UUID, capacity: int
+) -> Volunteer:
     """Set how many open referrals a person can carry."""
     repository = Volunteers(session)
     volunteer = await _load(repository, volunteer_id)
     changed = domain.set_capacity(volunteer, capacity)
-    await _save(repository, changed, volunteer)
+    await _save(repository, outbox, changed, volunteer)
     return changed

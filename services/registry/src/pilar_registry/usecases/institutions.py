@@ -74,18 +74,20 @@ async def load_institution(repository: Institutions, institution_id: UUID) -> In
 
 
 async def verify_institution(
-    session: AsyncSession, *, institution_id: UUID, by: str
+    session: AsyncSession, outbox: Outbox, *, institution_id: UUID, by: str
 ) -> Institution:
     """A second operator verifies a registration (maker-checker)."""
     repository = Institutions(session)
     institution = await load_institution(repository, institution_id)
     verified = domain.verify_institution(institution, by=by)
     await repository.save(verified, loaded_version=institution.version)
+    await announce_institution(session, outbox, verified, domain.verified_event(verified))
     return verified
 
 
 async def change_institution(
     session: AsyncSession,
+    outbox: Outbox,
     *,
     institution_id: UUID,
     status: VolunteerStatus | None = None,
@@ -101,6 +103,8 @@ async def change_institution(
         changed = domain.set_institution_capacity(changed, capacity)
     if changed is not institution:
         await repository.save(changed, loaded_version=institution.version)
+    if changed.status is not institution.status:
+        await announce_institution(session, outbox, changed, domain.status_event(changed))
     return changed
 
 
