@@ -23,6 +23,8 @@ from pilar_contracts.events.registry import (
     SOURCE,
     CertificationRevoked,
     VolunteerCertified,
+    VolunteerCompetenciesChanged,
+    VolunteerRegistered,
     VolunteerStatusChanged,
 )
 from pilar_kit.auth import AuthSettings, Role
@@ -91,9 +93,12 @@ def cases_settings(
     )
 
 
-async def _deliver(runtime: Runtime, event: Event, volunteer_id: UUID, region: str) -> None:
+async def _deliver(
+    runtime: Runtime, event: Event, volunteer_id: UUID, region: str, at: datetime | None = None
+) -> None:
     outgoing = wrap(event, source=SOURCE, subject=f"volunteer/{volunteer_id}", region=region)
-    delivery = Delivery(outgoing.envelope, outgoing.nats_subject, 1)
+    envelope = outgoing.envelope.model_copy(update={"time": at}) if at else outgoing.envelope
+    delivery = Delivery(envelope, outgoing.nats_subject, 1)
     handler = handlers.registry_events.handlers[type(event)]
     async with runtime.transaction() as session:
         await handler(event, delivery, session)  # type: ignore[operator]
@@ -130,6 +135,28 @@ async def set_status(runtime: Runtime, volunteer_id: UUID, status: VolunteerStat
     """Replicate an availability change."""
     event = VolunteerStatusChanged(volunteer_id=volunteer_id, status=status)
     await _deliver(runtime, event, volunteer_id, VILLAGE)
+
+
+async def set_competencies(
+    runtime: Runtime, volunteer_id: UUID, competencies: tuple[str, ...], at: datetime
+) -> None:
+    """Replicate a change of a person's competencies, announced at ``at``."""
+    event = VolunteerCompetenciesChanged(volunteer_id=volunteer_id, competencies=competencies)
+    await _deliver(runtime, event, volunteer_id, VILLAGE, at)
+
+
+async def registered(
+    runtime: Runtime, volunteer_id: UUID, competencies: tuple[str, ...], at: datetime
+) -> None:
+    """Replicate a person's registration with the competencies it listed, announced at ``at``."""
+    event = VolunteerRegistered(
+        volunteer_id=volunteer_id,
+        psks_type="PSKS-02",
+        region=VILLAGE,
+        competencies=competencies,
+        registered_at=at,
+    )
+    await _deliver(runtime, event, volunteer_id, VILLAGE, at)
 
 
 async def staged(runtime: Runtime) -> list[tuple[str, dict[str, Any], dict[str, Any]]]:

@@ -10,7 +10,14 @@ import pytest
 
 from pilar_cases import handlers
 from pilar_contracts import Event, wrap
-from pilar_contracts.events.registry import SOURCE, InstitutionAccredited, InstitutionRegistered
+from pilar_contracts.events.fields import VolunteerStatus
+from pilar_contracts.events.registry import (
+    SOURCE,
+    InstitutionAccredited,
+    InstitutionRegistered,
+    InstitutionStatusChanged,
+    InstitutionVerified,
+)
 from pilar_kit.consumer import Delivery
 from pilar_kit.runtime import Runtime
 from tests.api.cases_harness import (
@@ -47,12 +54,15 @@ async def institution(
     psks_type: str = LKS,
     accredited_until: date | None = date(2030, 1, 1),
     accreditation_first: bool = False,
+    verified: bool = False,
 ) -> UUID:
-    """Replicate a registered (and optionally accredited) institution; return its id."""
+    """Replicate a registered (optionally verified, accredited) institution; return its id."""
     institution_id = uuid4()
     events: list[Event] = [
         InstitutionRegistered(institution_id=institution_id, psks_type=psks_type, region=region)
     ]
+    if verified:
+        events.append(InstitutionVerified(institution_id=institution_id, verified_by="checker"))
     if accredited_until:
         grade = InstitutionAccredited(
             institution_id=institution_id, grade="A", valid_until=accredited_until
@@ -121,10 +131,10 @@ async def test_only_an_accredited_lks_of_a_category_that_it_serves_is_chosen(
 ) -> None:
     http, runtime = cases
     await institution(runtime, VILLAGE)  # an accredited LKS
-    await institution(runtime, VILLAGE, psks_type=LK3, accredited_until=None)  # registered LK3
+    await institution(runtime, VILLAGE, psks_type=LK3, accredited_until=None)  # not verified
     family = await open_case(
         http, pmks_category="PMKS-25", client_kind="family"
-    )  # keluarga bermasalah: people only
+    )  # keluarga bermasalah: an LK3 only once verified
     victim = await open_case(http, pmks_category="PMKS-21", nik=OTHER_NIK)  # korban bencana alam
     for case in (family, victim):
         refused = await _refer(http, case["id"])
@@ -132,3 +142,17 @@ async def test_only_an_accredited_lks_of_a_category_that_it_serves_is_chosen(
     child = await open_case(http, pmks_category="PMKS-02", nik=CHILD_NIK)  # anak terlantar
     chosen = await _refer(http, child["id"])
     assert (chosen.status_code, chosen.json()["to_kind"]) == (201, "institution")
+
+
+async def test_a_verified_lk3_takes_a_family_until_it_is_suspended(cases: Service) -> None:
+    http, runtime = cases
+    lk3 = await institution(runtime, VILLAGE, psks_type=LK3, accredited_until=None, verified=True)
+    family = await open_case(http, pmks_category="PMKS-25", client_kind="family")
+    chosen = await _refer(http, family["id"])
+    assert chosen.status_code == 201, chosen.text
+    assert (chosen.json()["to_id"], chosen.json()["to_kind"]) == (str(lk3), "institution")
+    suspended = InstitutionStatusChanged(institution_id=lk3, status=VolunteerStatus.SUSPENDED)
+    await _deliver(runtime, suspended, lk3, VILLAGE)
+    other = await open_case(http, pmks_category="PMKS-25", client_kind="family", nik=OTHER_NIK)
+    refused = await _refer(http, other["id"])
+    assert (refused.status_code, refused.json()["code"]) == (422, "no_candidate")

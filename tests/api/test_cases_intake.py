@@ -166,3 +166,9 @@ async def test_erasure_shreds_the_key_so_nothing_personal_is_readable(cases: Ser
         Keyring.unseal(Keyring.new_data_key(), ref, sealed)
     actions = [r["action"] for r in (await http.get("/audit", headers=AUDITOR)).json()]
     assert actions == ["read_personal", "erase_personal"]
+    [(subject, headers, body)] = [s for s in await staged(runtime) if ".client." in s[0]]
+    assert subject == "pilar.cases.client.personal_data_erased.v1.33.71"
+    assert (headers["ce-subject"], body["client_ref"]) == (f"client/{ref}", ref)
+    assert (await http.delete(url, params=REASON, headers=MAGELANG)).status_code == 204
+    erasures = [s for s in await staged(runtime) if ".client." in s[0]]
+    assert len(erasures) == 1  # erasing again finds no key: nothing new to announce

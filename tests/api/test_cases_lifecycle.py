@@ -108,22 +108,32 @@ async def test_after_consent_is_withdrawn_only_an_audited_override_refers(cases:
     assert (row["action"], row["reason"]) == ("consent_override", OVERRIDE["override_reason"])
 
 
-async def test_a_withdrawal_stops_escalation_of_a_running_referral(cases: Service) -> None:
+async def test_a_withdrawal_calls_back_the_running_referral(cases: Service) -> None:
     http, runtime = cases
     first, _ = await certified_pillar(runtime, VILLAGE)
-    await certified_pillar(runtime, "33.71.02.1001")
+    second, _ = await certified_pillar(runtime, "33.71.02.1001")
     case = await open_case(http)
     referral = (await _post(http, f"/cases/{case['id']}/referrals", {})).json()
+    assert referral["to_id"] == str(first)
     await _post(http, f"/cases/{case['id']}/consent", {"status": "withdrawn"})
-    declined = await _post(
+    [(subject, _, body)] = [s for s in await staged(runtime) if ".referral.withdrawn." in s[0]]
+    assert subject == "pilar.cases.referral.withdrawn.v1.33.71"
+    assert body == {
+        "referral_id": referral["id"],
+        "case_id": case["id"],
+        "to_id": str(first),
+        "reason_code": "consent_withdrawn",
+    }
+    late = await _post(
         http, f"/referrals/{referral['id']}/decline", {"reason_code": "penuh"}, psks(first)
     )
-    assert declined.status_code == 200, declined.text
-    assert declined.json()["next"] is None
+    assert (late.status_code, late.json()["code"]) == (409, "already_answered")
+    mine = (await http.get("/referrals", headers=psks(first))).json()
+    assert [r["status"] for r in mine] == ["withdrawn"]
     given = await _post(http, f"/cases/{case['id']}/consent", {"status": "given"})
     assert given.json()["consent"]["status"] == "given"
-    again = await _post(http, f"/cases/{case['id']}/referrals", {})
-    assert (again.status_code, again.json()["attempt"]) == (201, 2)
+    again = (await _post(http, f"/cases/{case['id']}/referrals", {})).json()
+    assert (again["attempt"], again["to_id"]) == (2, str(second))
 
 
 async def test_closing_announces_the_outcome_and_a_closed_case_refuses_changes(

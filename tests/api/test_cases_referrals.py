@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import AsyncIterator
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from uuid import UUID
 
@@ -32,7 +32,9 @@ from tests.api.cases_harness import (
     certified_pillar,
     open_case,
     psks,
+    registered,
     revoke,
+    set_competencies,
     set_status,
     staged,
 )
@@ -197,7 +199,13 @@ async def test_no_staged_event_carries_a_nik_a_name_or_a_phone_number(cases: Ser
         headers=MAGELANG,
     )
     events = await staged(runtime)
-    assert len(events) == 4
+    assert [subject.split(".")[3] for subject, _, _ in events] == [
+        "opened",
+        "referred",
+        "declined",
+        "referred",
+        "personal_data_erased",  # the erasure is announced by client_ref alone
+    ]
     text = json.dumps([[subject, headers, body] for subject, headers, body in events])
     for secret in (NIK, NAME, "Siti", "Aminah", PHONE, PHONE[3:], "3371011501100003", "Pahlawan"):
         assert secret not in text
@@ -212,3 +220,19 @@ async def test_a_psks_token_not_naming_a_volunteer_sees_nothing(cases: Service) 
     assert (response.status_code, response.json()) == (200, [])
     unknown = f"/referrals/{UUID(int=9)}/accept"
     assert (await http.post(unknown, headers=psks(UUID(int=9)))).status_code == 404
+
+
+async def test_a_pillar_trained_for_the_service_is_asked_first_whatever_the_event_order(
+    cases: Service,
+) -> None:
+    http, runtime = cases
+    pair = [(await certified_pillar(runtime, VILLAGE))[0] for _ in range(2)]
+    untrained, trained = sorted(pair, key=str)  # without competence, the lower id would win
+    monday, tuesday = datetime(2026, 11, 2, 8, tzinfo=UTC), datetime(2026, 11, 3, 8, tzinfo=UTC)
+    await set_competencies(runtime, trained, ("pendampingan_lansia",), tuesday)
+    await registered(runtime, trained, (), monday)  # the older registration arrives late
+    await registered(runtime, untrained, ("dapur_umum",), monday)
+    case = await open_case(http)  # PMKS-08: the service is pendampingan_lansia
+    referral = await http.post(f"/cases/{case['id']}/referrals", json={}, headers=MAGELANG)
+    assert referral.status_code == 201, referral.text
+    assert referral.json()["to_id"] == str(trained)

@@ -1,5 +1,6 @@
-"""Issue 4's proof: a referral and a Tagana call-out across the four services, and not one
-message on a public subject carries the client's or the volunteers' personal data."""
+"""Issue 4's proof: a referral that is declined once, escalates and is accepted by the second
+pillar, and a Tagana call-out, across the four services; and not one message on a public subject
+carries the client's or the volunteers' personal data."""
 
 from __future__ import annotations
 
@@ -46,6 +47,15 @@ PSM: dict[str, Any] = {
     "phone": "+6285712345678",
     "competencies": ["pendampingan"],
 }
+PSM_NEXT_DISTRICT: dict[str, Any] = {
+    "psks_type": "PSKS-02",
+    "region": "33.71.02.1003",
+    "nik": make_nik("33.71.02", 23),
+    "display_name": "Rina Wulandari",
+    "email": "rina.psm@example.org",
+    "phone": "+6285612345679",
+    "competencies": ["pendampingan"],
+}
 TAGANA: dict[str, Any] = {
     "psks_type": "PSKS-03",
     "region": "33.71.02.1003",
@@ -61,7 +71,7 @@ TAGANA: dict[str, Any] = {
 def _secrets() -> list[str]:
     """Every personal value the test hands to the platform, in the forms it could travel in."""
     values = [CLIENT[k] for k in ("nik", "kk", "display_name", "phone", "address")]
-    for person in (PSM, TAGANA):
+    for person in (PSM, PSM_NEXT_DISTRICT, TAGANA):
         values += [person[k] for k in ("nik", "display_name", "email", "phone")]
     phones = [str(v) for v in values if str(v).startswith("+62")]
     values += ["0" + p[3:] for p in phones] + ["62" + p[3:] for p in phones]
@@ -145,6 +155,19 @@ async def _refer(http: httpx.AsyncClient, platform: Platform, psm: str) -> dict[
         "pending",
     )
     return referral
+
+
+async def _decline(
+    http: httpx.AsyncClient, platform: Platform, psm: str, referral: dict[str, Any]
+) -> dict[str, Any]:
+    """The village PSM declines; the broker escalates to the next pillar at once."""
+    url = f"{platform.urls['cases']}/referrals/{referral['id']}/decline"
+    pillar = _bearer(platform, Principal(subject=psm, role=Role.PSKS, region="33.71"))
+    declined = await http.post(url, headers=pillar, json={"reason_code": "sedang_bertugas"})
+    assert declined.status_code == 200, declined.text
+    assert declined.json()["referral"]["status"] == "declined"
+    following: dict[str, Any] = declined.json()["next"]
+    return following
 
 
 async def _answer(
@@ -235,24 +258,32 @@ async def _deployed_counted(
 async def test_a_referral_and_a_call_out_cross_the_platform_without_personal_data(
     platform: Platform, mail: MailCatcher, nats_server: NatsServer
 ) -> None:
-    """Referral to a PSM and Tagana call-out end to end; the public wire stays clean."""
+    """A referral declined, escalated and accepted, and a Tagana call-out; the wire stays clean."""
     client = await connect(nats_server.url)
     tap = Wiretap(client)
     await tap.start()
     try:
         async with httpx.AsyncClient(timeout=30) as http:
             psm = await _enrol(http, platform, PSM, "PSM")
-            await _replicated(http, platform, psm)
+            neighbour = await _enrol(http, platform, PSM_NEXT_DISTRICT, "PSM")
+            for person in (psm, neighbour):
+                await _replicated(http, platform, person)
             referral = await _refer(http, platform, psm)
             await _load_becomes(http, platform, psm, 1)
-            await _answer(http, platform, psm, referral)
+            escalated = await _decline(http, platform, psm, referral)
+            assert (escalated["to_id"], escalated["attempt"]) == (neighbour, 2)
             await _load_becomes(http, platform, psm, 0)
-            call = await _delivered(http, platform, psm, "referred")
-            assert call["channel"] == "email"
+            await _load_becomes(http, platform, neighbour, 1)
+            await _answer(http, platform, neighbour, escalated)
+            await _load_becomes(http, platform, neighbour, 0)
+            for person in (psm, neighbour):
+                call = await _delivered(http, platform, person, "referred")
+                assert call["channel"] == "email"
             funnel = await _funnel_completed(http, platform)
-            assert (funnel["referred"], funnel["accepted"], funnel["completed"]) == (1, 1, 1)
-            assert (funnel["declined"], funnel["expired"]) == (0, 0)
+            assert (funnel["referred"], funnel["accepted"], funnel["completed"]) == (2, 1, 1)
+            assert (funnel["declined"], funnel["expired"]) == (1, 0)
             assert _mail_to(mail, PSM["email"])
+            assert _mail_to(mail, PSM_NEXT_DISTRICT["email"])
 
             tagana = await _enrol(http, platform, TAGANA, "TAGANA")
             disaster = await _declare_emergency(http, platform)

@@ -43,7 +43,8 @@ def test_institution_types_are_institutions_and_people_types_are_people() -> Non
         assert all(psks_type(t).subject == "person" for t in fit.psks_types)
         assert all(psks_type(t).subject == "institution" for t in fit.institution_types)
         served |= set(fit.institution_types)
-    assert served == {"PSKS-04"}  # the only type the registry accredits
+    assert served == {"PSKS-04", "PSKS-06"}  # LKS (accredited) and LK3 (verified)
+    assert suitability("PMKS-25").institution_types == ("PSKS-06",)  # family counselling
     assert suitability("PMKS-08").institution_types == ("PSKS-04",)
     assert suitability("PMKS-02").institution_types == ("PSKS-04",)
     assert suitability("PMKS-21").institution_types == ()  # disaster victims: Tagana, people

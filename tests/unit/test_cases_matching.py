@@ -1,4 +1,4 @@
-"""The broker's matching: nearest by region, then type preference and load; only the eligible."""
+"""The broker's matching: nearest, then competence, type preference and load; only the eligible."""
 
 from __future__ import annotations
 
@@ -51,6 +51,26 @@ def test_among_equally_near_the_preferred_type_then_the_lighter_load_wins() -> N
         busy_peksos,
         psm,
     ]
+
+
+def test_among_equally_near_one_competent_for_the_service_comes_before_type_and_load() -> None:
+    request = replace(REQUEST, service="pendampingan_lansia")
+    peksos = pillar(CASE_REGION, "PSKS-01")
+    trained_psm = pillar(
+        CASE_REGION,
+        "PSKS-02",
+        open_referrals=2,
+        competencies=frozenset({"pendampingan_lansia", "dapur_umum"}),
+    )
+    trained_far = pillar(
+        "33.71.02.1001", "PSKS-01", competencies=frozenset({"pendampingan_lansia"})
+    )
+    assert rank(request, [trained_far, peksos, trained_psm], today=TODAY) == [
+        trained_psm,
+        peksos,
+        trained_far,  # nearness still comes first: DOMAIN.md 6.1
+    ]
+    assert rank(REQUEST, [trained_psm, peksos], today=TODAY) == [peksos, trained_psm]
 
 
 def test_ineligible_pillars_drop_out_with_a_reason() -> None:

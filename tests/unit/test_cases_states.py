@@ -28,7 +28,9 @@ from pilar_cases.domain import (
     open_case,
     record_consent,
     send,
+    withdraw,
 )
+from pilar_cases.domain.personal import erased, erasure_regions
 from pilar_contracts.events.fields import Urgency, VolunteerStatus
 
 NOW = datetime(2026, 11, 22, 8, tzinfo=UTC)
@@ -140,3 +142,48 @@ def test_only_an_accepted_referral_completes_with_a_quality_of_one_to_five() -> 
         complete(accepted, outcome="terlayani", quality=6)
     done, event = complete(accepted, outcome="terlayani", quality=4)
     assert (done.status, event.quality) == (ReferralStatus.COMPLETED, 4)
+
+
+def test_pending_and_accepted_referrals_can_be_withdrawn_once() -> None:
+    case, _ = opened()
+    pending, _ = send(
+        case, PILLAR, referral_id=uuid4(), attempt=1, service="x", now=NOW, policy=POLICY
+    )
+    accepted, _ = accept(pending, by=PILLAR.volunteer_id, now=NOW)
+    for referral in (pending, accepted):
+        withdrawn, event = withdraw(referral, reason_code="consent_withdrawn", now=NOW)
+        assert (withdrawn.status, withdrawn.reason_code) == (
+            ReferralStatus.WITHDRAWN,
+            "consent_withdrawn",
+        )
+        assert (event.referral_id, event.to_id) == (referral.id, PILLAR.volunteer_id)
+        with pytest.raises(CaseRuleBroken) as again:
+            withdraw(withdrawn, reason_code="consent_withdrawn", now=NOW)
+        assert again.value.code == "referral_not_open"
+    done, _ = complete(accepted, outcome="terlayani", quality=4)
+    with pytest.raises(CaseRuleBroken):
+        withdraw(done, reason_code="consent_withdrawn", now=NOW)
+
+
+@pytest.mark.parametrize(
+    ("regions", "announced"),
+    [
+        (["33.71.01.2001"], ["33.71.01.2001"]),
+        (["33.71.01.2001", "33.71.01.2002"], ["33.71.01"]),
+        (["33.71.01.2001", "33.71.02.2001", "33.71"], ["33.71"]),
+        (["33.71.01.2001", "33.72.01.2001"], ["33"]),
+        (["33.71.01.2001", "32.04.01.2001", "33.71.01.2001"], ["32.04.01.2001", "33.71.01.2001"]),
+    ],
+)
+def test_an_erasure_is_announced_once_per_province_at_the_deepest_shared_region(
+    regions: list[str], announced: list[str]
+) -> None:
+    assert erasure_regions(regions) == announced
+
+
+def test_the_erasure_event_names_the_client_ref_only() -> None:
+    event = erased("ab" * 32, NOW)
+    assert event.model_dump(mode="json") == {
+        "client_ref": "ab" * 32,
+        "erased_at": "2026-11-22T08:00:00Z",
+    }

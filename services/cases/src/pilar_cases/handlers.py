@@ -1,4 +1,5 @@
-"""Cases consumers: its replica of the registry (who is certified or accredited, active, where)."""
+"""Cases consumers: its replica of the registry (who is certified or accredited, active, where,
+with which competencies)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,11 @@ from pilar_contracts.events.registry import (
     CertificationRevoked,
     InstitutionAccredited,
     InstitutionRegistered,
+    InstitutionStatusChanged,
+    InstitutionVerified,
     VolunteerCertified,
+    VolunteerCompetenciesChanged,
+    VolunteerRegistered,
     VolunteerStatusChanged,
 )
 from pilar_kit.consumer import Delivery, EventRouter
@@ -67,12 +72,13 @@ async def on_volunteer_status_changed(
 async def on_institution_registered(
     event: InstitutionRegistered, delivery: Delivery, session: AsyncSession
 ) -> None:
-    """Keep the institution's type and region for matching."""
+    """Keep the institution's type, region and services for matching."""
     await store.replicate_institution(
         session,
         institution_id=event.institution_id,
         psks_type=event.psks_type,
         region=event.region,
+        services=event.services,
         at=delivery.envelope.time,
     )
 
@@ -87,5 +93,44 @@ async def on_institution_accredited(
         institution_id=event.institution_id,
         grade=event.grade,
         valid_until=event.valid_until,
+        at=delivery.envelope.time,
+    )
+
+
+@registry_events.on(InstitutionVerified)
+async def on_institution_verified(
+    event: InstitutionVerified, delivery: Delivery, session: AsyncSession
+) -> None:
+    """A verified institution other than an LKS may take referrals from now on."""
+    await store.replicate_verification(
+        session, institution_id=event.institution_id, at=delivery.envelope.time
+    )
+
+
+@registry_events.on(InstitutionStatusChanged)
+async def on_institution_status_changed(
+    event: InstitutionStatusChanged, delivery: Delivery, session: AsyncSession
+) -> None:
+    """Only open institutions receive referrals."""
+    await store.replicate_institution_status(
+        session,
+        institution_id=event.institution_id,
+        status=event.status.value,
+        at=delivery.envelope.time,
+    )
+
+
+@registry_events.on(VolunteerRegistered)
+@registry_events.on(VolunteerCompetenciesChanged)
+async def on_competencies(
+    event: VolunteerRegistered | VolunteerCompetenciesChanged,
+    delivery: Delivery,
+    session: AsyncSession,
+) -> None:
+    """A person's competencies: at equal distance, one trained for the service is asked first."""
+    await store.replicate_competencies(
+        session,
+        volunteer_id=event.volunteer_id,
+        competencies=event.competencies,
         at=delivery.envelope.time,
     )

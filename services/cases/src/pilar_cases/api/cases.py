@@ -141,6 +141,7 @@ async def erase_personal_data(
             await usecases.erase_personal_data(
                 session,
                 context.keyring,
+                runtime.outbox,
                 client_ref=client_ref,
                 who=who,
                 reason=reason,

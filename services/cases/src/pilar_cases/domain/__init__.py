@@ -22,6 +22,7 @@ from pilar_cases.domain.cases import (
 from pilar_cases.domain.matching import MatchRequest, Pillar, best_pillar, rank, search_scopes
 from pilar_cases.domain.personal import PersonalData
 from pilar_cases.domain.referrals import (
+    OPEN_STATUSES,
     Referral,
     ReferralPolicy,
     ReferralStatus,
@@ -34,10 +35,12 @@ from pilar_cases.domain.referrals import (
     next_attempt,
     send,
     tried,
+    withdraw,
 )
 from pilar_cases.domain.suitability import suitability
 
 __all__ = [
+    "OPEN_STATUSES",
     "Assessment",
     "Case",
     "CaseRuleBroken",
@@ -74,4 +77,5 @@ __all__ = [
     "send",
     "suitability",
     "tried",
+    "withdraw",
 ]

@@ -30,6 +30,7 @@ class Pillar:
     open_referrals: int
     capacity: int
     kind: RecipientKind = RecipientKind.VOLUNTEER
+    competencies: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,7 @@ class MatchRequest:
     psks_types: tuple[str, ...]
     exclude: frozenset[UUID] = frozenset()
     institution_types: tuple[str, ...] = ()  # after the people, at equal proximity
+    service: str | None = None  # a pillar with the competency of that name comes first
 
     @property
     def all_types(self) -> tuple[str, ...]:
@@ -71,7 +73,7 @@ def ineligibility(pillar: Pillar, *, today: date) -> str | None:
 
 
 def rank(request: MatchRequest, pillars: Iterable[Pillar], *, today: date) -> list[Pillar]:
-    """Eligible pillars best first: nearest, then preferred type, then lightest load."""
+    """Eligible pillars best first: nearest, competent, preferred type, lightest load."""
     keyed = []
     types = request.all_types
     for pillar in pillars:
@@ -84,8 +86,9 @@ def rank(request: MatchRequest, pillars: Iterable[Pillar], *, today: date) -> li
         ):
             continue
         preference = types.index(pillar.psks_type)
+        untrained = request.service not in pillar.competencies
         load = pillar.open_referrals / max(pillar.capacity, 1)
-        keyed.append(((near, preference, load, str(pillar.volunteer_id)), pillar))
+        keyed.append(((near, untrained, preference, load, str(pillar.volunteer_id)), pillar))
     return [pillar for _, pillar in sorted(keyed, key=lambda item: item[0])]
 
 

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
-from datetime import date
+from datetime import date, datetime
+from itertools import groupby
 from typing import Literal
+
+from pilar_contracts.events.cases import ClientPersonalDataErased
 
 Sex = Literal["M", "F"]
 
@@ -38,3 +42,27 @@ class PersonalData:
     def __repr__(self) -> str:
         """Never show the values, so a stray log line or traceback leaks nothing."""
         return "PersonalData(<sealed>)"
+
+
+def erasure_regions(case_regions: Iterable[str]) -> list[str]:
+    """Where an erasure is announced: per province, the deepest region all its cases share."""
+    regions = sorted(set(case_regions))
+    announced = []
+    for _, group in groupby(regions, key=lambda region: region[:2]):
+        announced.append(_shared(region.split(".") for region in group))
+    return announced
+
+
+def _shared(regions: Iterable[list[str]]) -> str:
+    """The deepest region code that contains every one given."""
+    first, *others = regions
+    depth = len(first)
+    for parts in others:
+        depth = min(depth, len(parts))
+        depth = next((i for i in range(depth) if first[i] != parts[i]), depth)
+    return ".".join(first[:depth])
+
+
+def erased(client_ref: str, now: datetime) -> ClientPersonalDataErased:
+    """The announcement that a client's personal data is gone, so that copies are erased too."""
+    return ClientPersonalDataErased(client_ref=client_ref, erased_at=now)

@@ -1,4 +1,4 @@
-"""Referrals: sent with a deadline, accepted, declined, expired, completed; escalation. Pure."""
+"""Referrals: sent with a deadline, answered, expired, completed or withdrawn; escalation. Pure."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from pilar_contracts.events.cases import (
     ReferralCompleted,
     ReferralDeclined,
     ReferralExpired,
+    ReferralWithdrawn,
 )
 from pilar_contracts.events.fields import RecipientKind
 
@@ -28,6 +29,7 @@ class ReferralStatus(StrEnum):
     DECLINED = "declined"
     EXPIRED = "expired"
     COMPLETED = "completed"
+    WITHDRAWN = "withdrawn"
 
 
 OPEN_STATUSES = frozenset({ReferralStatus.PENDING, ReferralStatus.ACCEPTED})
@@ -156,6 +158,24 @@ def complete(
         referral_id=referral.id, case_id=referral.case_id, outcome=outcome, quality=quality
     )
     return done, event
+
+
+def withdraw(
+    referral: Referral, *, reason_code: str, now: datetime
+) -> tuple[Referral, ReferralWithdrawn]:
+    """Call back a referral still pending or accepted (e.g. the client withdrew consent)."""
+    if referral.status not in OPEN_STATUSES:
+        raise CaseRuleBroken("referral_not_open", f"Rujukan sudah berstatus {referral.status}")
+    withdrawn = replace(
+        referral, status=ReferralStatus.WITHDRAWN, answered_at=now, reason_code=reason_code
+    )
+    event = ReferralWithdrawn(
+        referral_id=referral.id,
+        case_id=referral.case_id,
+        to_id=referral.to_id,
+        reason_code=reason_code,
+    )
+    return withdrawn, event
 
 
 def ensure_none_open(referrals: Iterable[Referral]) -> None:

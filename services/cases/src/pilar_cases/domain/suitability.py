@@ -5,12 +5,10 @@ categories. It follows the roles in DOMAIN.md section 1 (professional social wor
 and specialist needs, PSM for village-level accompaniment, Tagana for disaster victims, TKSK for
 aid programmes, WPKS for vulnerable women, Penyuluh Sosial for outreach). People come first; an
 LKS running the same service (LKSA for children, LKS-LU for the elderly, rehabilitation centres and
-shelters, DOMAIN.md section 1) follows at equal distance. Only the LKS is listed among institutions:
-it is the one type the registry accredits (BALKS), and an institution's verification is not
-published, so an accreditation is the only proof cases has that an institution may take clients
-(an LK3 would serve PMKS-25 once the registry announces verified institutions). The order of the
-types is a preference: among equally near pillars, the earlier type is chosen first. Review with
-Dinas Sosial.
+shelters, DOMAIN.md section 1) follows at equal distance, and an LK3 (family counselling) for
+PMKS-25. An LKS may take clients while its BALKS accreditation is live; other institutions once
+the registry announces them verified. The order of the types is a preference: among equally near
+pillars, the earlier type is chosen first. Review with Dinas Sosial.
 """
 
 from __future__ import annotations
@@ -25,8 +23,9 @@ PEKSOS, PSM, TAGANA, WPKS, PENYULUH, TKSK = (
     "PSKS-10",
     "PSKS-11",
 )
-LKS = "PSKS-04"
-VERSION = "1.1.0"
+LKS, LK3 = "PSKS-04", "PSKS-06"
+ACCREDITED_TYPES = frozenset({LKS})  # BALKS accredits LKS; other institutions need verification
+VERSION = "1.2.0"
 
 
 @dataclass(frozen=True)
@@ -68,7 +67,7 @@ SUITABLE_PSKS: dict[str, Suitability] = {
     "PMKS-22": Suitability("perlindungan_korban_bencana", (TAGANA, PEKSOS)),
     "PMKS-23": Suitability("pemberdayaan_perempuan", (WPKS, PSM)),
     "PMKS-24": Suitability("pendampingan_bansos", (TKSK, PSM)),
-    "PMKS-25": Suitability("konseling_keluarga", (PEKSOS, PSM)),
+    "PMKS-25": Suitability("konseling_keluarga", (PEKSOS, PSM), (LK3,)),
     "PMKS-26": Suitability("pemberdayaan_komunitas", (PENYULUH, PSM)),
 }
 

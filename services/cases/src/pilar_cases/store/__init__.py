@@ -7,6 +7,8 @@ from pilar_cases.store.institutions import (
     institution_candidates,
     replicate_accreditation,
     replicate_institution,
+    replicate_institution_status,
+    replicate_verification,
 )
 from pilar_cases.store.referrals import Referrals
 from pilar_cases.store.replica import (
@@ -14,6 +16,7 @@ from pilar_cases.store.replica import (
     end_certification,
     pillars_in_scope,
     replicate_certification,
+    replicate_competencies,
     replicate_status,
 )
 from pilar_cases.store.tables import (
@@ -51,7 +54,10 @@ __all__ = [
     "record",
     "replicate_accreditation",
     "replicate_certification",
+    "replicate_competencies",
     "replicate_institution",
+    "replicate_institution_status",
     "replicate_status",
+    "replicate_verification",
     "trail",
 ]

@@ -18,12 +18,8 @@ class Clients:
     def __init__(self, session: AsyncSession, keyring: Keyring) -> None:
         self.session, self.keyring = session, keyring
 
-    async def _data_key(self, client_ref: str, now: datetime) -> bytes:
-        """The client's data key, made and wrapped on first use (or again after an erasure)."""
-        row = await self.session.get(ClientKeyRow, client_ref)
-        if row is not None:
-            return self.keyring.unwrap(row.wrapped_key, client_ref)
-        key = self.keyring.new_data_key()
+    def _stage_key(self, client_ref: str, key: bytes, now: datetime) -> None:
+        """Stage a client's data key, wrapped under the master key."""
         self.session.add(
             ClientKeyRow(
                 client_ref=client_ref,
@@ -32,21 +28,34 @@ class Clients:
                 created_at=now,
             )
         )
+
+    async def _data_key(self, client_ref: str, now: datetime) -> bytes:
+        """The data key of a known client, made again when an erasure destroyed it."""
+        row = await self.session.get(ClientKeyRow, client_ref)
+        if row is not None:
+            return self.keyring.unwrap(row.wrapped_key, client_ref)
+        key = self.keyring.new_data_key()
+        self._stage_key(client_ref, key, now)
         return key
 
     async def keep(
         self, client_ref: str, kind: ClientKind, personal: PersonalData, now: datetime
     ) -> None:
-        """Seal and store the latest personal data of a client."""
+        """Seal and stage the latest personal data of a client (written at the next flush)."""
+        plain = personal.to_bytes()
         row = await self.session.get(ClientRow, client_ref)
-        if row is None:
-            row = ClientRow(client_ref=client_ref, kind=kind.value, sealed=b"", updated_at=now)
-            self.session.add(row)
+        if row is None:  # a new client: no key can exist yet, so none is looked up
+            key = self.keyring.new_data_key()
+            sealed = self.keyring.seal(key, client_ref, plain)
+            self.session.add(
+                ClientRow(client_ref=client_ref, kind=kind.value, sealed=sealed, updated_at=now)
+            )
             await self.session.flush()  # the key row refers to the client row
+            self._stage_key(client_ref, key, now)
+            return
         key = await self._data_key(client_ref, now)
         row.kind, row.updated_at, row.erased_at = kind.value, now, None
-        row.sealed = self.keyring.seal(key, client_ref, personal.to_bytes())
-        await self.session.flush()
+        row.sealed = self.keyring.seal(key, client_ref, plain)
 
     async def read(self, client_ref: str) -> PersonalData | None:
         """Open a client's personal data; None once erased (its key is gone)."""

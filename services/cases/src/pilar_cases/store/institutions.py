@@ -12,6 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pilar_cases.domain import Pillar
+from pilar_cases.domain.suitability import ACCREDITED_TYPES
 from pilar_cases.store.replica import CANDIDATES_PER_SCOPE, open_referrals, within
 from pilar_cases.store.tables import InstitutionRow
 from pilar_contracts.events.fields import RecipientKind, VolunteerStatus
@@ -22,19 +23,41 @@ def _insert(session: AsyncSession) -> Any:
     return postgresql.insert if dialect == "postgresql" else sqlite.insert
 
 
-async def replicate_institution(
-    session: AsyncSession, *, institution_id: UUID, psks_type: str, region: str, at: datetime
+async def _keep_newer(
+    session: AsyncSession, institution_id: UUID, stamp: str, values: dict[str, Any]
 ) -> None:
-    """Keep an institution's type and region; an older registration never overwrites a newer one."""
-    values = {"psks_type": psks_type, "region": region, "registered_at": at}
+    """Upsert one half of an institution's row unless a newer event already wrote it.
+
+    The halves (registration, accreditation, verification, status) may arrive in any order, each
+    ordered by its own timestamp column ``stamp``.
+    """
     stmt = _insert(session)(InstitutionRow).values(institution_id=institution_id, **values)
+    column = getattr(InstitutionRow, stamp)
     stmt = stmt.on_conflict_do_update(
         index_elements=[InstitutionRow.institution_id],
         set_={k: stmt.excluded[k] for k in values},
-        where=(InstitutionRow.registered_at.is_(None))
-        | (InstitutionRow.registered_at <= stmt.excluded.registered_at),
+        where=column.is_(None) | (column <= stmt.excluded[stamp]),
     )
     await session.execute(stmt)
+
+
+async def replicate_institution(
+    session: AsyncSession,
+    *,
+    institution_id: UUID,
+    psks_type: str,
+    region: str,
+    services: Collection[str],
+    at: datetime,
+) -> None:
+    """Keep an institution's type, region and services; an older registration never overwrites."""
+    values = {
+        "psks_type": psks_type,
+        "region": region,
+        "services": " ".join(sorted(services)),
+        "registered_at": at,
+    }
+    await _keep_newer(session, institution_id, "registered_at", values)
 
 
 async def replicate_accreditation(
@@ -42,14 +65,28 @@ async def replicate_accreditation(
 ) -> None:
     """Keep the latest accreditation, even when it arrives before the registration."""
     values = {"grade": grade, "accredited_until": valid_until, "accredited_at": at}
-    stmt = _insert(session)(InstitutionRow).values(institution_id=institution_id, **values)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[InstitutionRow.institution_id],
-        set_={k: stmt.excluded[k] for k in values},
-        where=(InstitutionRow.accredited_at.is_(None))
-        | (InstitutionRow.accredited_at <= stmt.excluded.accredited_at),
-    )
-    await session.execute(stmt)
+    await _keep_newer(session, institution_id, "accredited_at", values)
+
+
+async def replicate_verification(
+    session: AsyncSession, *, institution_id: UUID, at: datetime
+) -> None:
+    """Remember that a second operator verified the institution (maker-checker)."""
+    await _keep_newer(session, institution_id, "verified_at", {"verified_at": at})
+
+
+async def replicate_institution_status(
+    session: AsyncSession, *, institution_id: UUID, status: str, at: datetime
+) -> None:
+    """Keep the latest availability of an institution."""
+    await _keep_newer(session, institution_id, "status_at", {"status": status, "status_at": at})
+
+
+def credentials(row: InstitutionRow) -> tuple[date | None, ...]:
+    """What makes an institution eligible: an LKS its BALKS accreditation, others verification."""
+    if row.psks_type in ACCREDITED_TYPES:
+        return (row.accredited_until,) if row.accredited_until else ()
+    return (None,) if row.verified_at is not None else ()
 
 
 async def institution_candidates(
@@ -79,11 +116,12 @@ async def institution_candidates(
             volunteer_id=row.institution_id,
             psks_type=row.psks_type or "",
             region=row.region or "",
-            status=VolunteerStatus.ACTIVE,  # registry publishes no availability of institutions
-            certified_until=(row.accredited_until,) if row.accredited_until else (),
+            status=VolunteerStatus(row.status or VolunteerStatus.ACTIVE),
+            certified_until=credentials(row),
             open_referrals=load.get(row.institution_id, 0),
             capacity=capacity,
             kind=RecipientKind.INSTITUTION,
+            competencies=frozenset((row.services or "").split()),
         )
         for row in rows
     ]

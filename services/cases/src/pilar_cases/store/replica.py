@@ -1,4 +1,4 @@
-"""Cases' replica of the registry: certified pillars, their certifications and availability."""
+"""Cases' replica of the registry: certified pillars, their certifications, availability, skills."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from pilar_cases.domain import Pillar
 from pilar_cases.domain.referrals import OPEN_STATUSES
 from pilar_cases.store.tables import (
     PillarCertificationRow,
+    PillarCompetencyRow,
     PillarRow,
     PillarStatusRow,
     ReferralRow,
@@ -96,6 +97,21 @@ async def replicate_status(
     await session.execute(stmt)
 
 
+async def replicate_competencies(
+    session: AsyncSession, *, volunteer_id: UUID, competencies: Collection[str], at: datetime
+) -> None:
+    """Keep a person's latest competencies; an older event never overwrites a newer one."""
+    stmt = _insert(session)(PillarCompetencyRow).values(
+        volunteer_id=volunteer_id, competencies=" ".join(sorted(competencies)), changed_at=at
+    )
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[PillarCompetencyRow.volunteer_id],
+        set_={"competencies": stmt.excluded.competencies, "changed_at": stmt.excluded.changed_at},
+        where=PillarCompetencyRow.changed_at <= stmt.excluded.changed_at,
+    )
+    await session.execute(stmt)
+
+
 async def pillars_in_scope(session: AsyncSession, who: Principal, limit: int) -> list[PillarRow]:
     """Certified pillars the principal may see, newest first."""
     query = (
@@ -129,6 +145,7 @@ async def candidates(
             certified_until=tuple(certified.get(row.volunteer_id, ())),
             open_referrals=load.get(row.volunteer_id, 0),
             capacity=capacity,
+            competencies=frozenset((row.competencies or "").split()),
         )
         for row in rows
     ]
@@ -147,8 +164,9 @@ async def _pillar_rows(
 ) -> list[Row[Any]]:
     query = (
         select(PillarRow.volunteer_id, PillarRow.psks_type, PillarRow.region)
-        .add_columns(PillarStatusRow.status)
+        .add_columns(PillarStatusRow.status, PillarCompetencyRow.competencies)
         .outerjoin(PillarStatusRow, PillarStatusRow.volunteer_id == PillarRow.volunteer_id)
+        .outerjoin(PillarCompetencyRow, PillarCompetencyRow.volunteer_id == PillarRow.volunteer_id)
         .where(PillarRow.psks_type.in_(list(psks_types)))
         .where(within(PillarRow.region, scope))
         .order_by(PillarRow.volunteer_id)

@@ -67,6 +67,10 @@ class InstitutionRow(Base):
     grade: Mapped[str | None] = mapped_column(String(1))
     accredited_until: Mapped[date | None] = mapped_column(Date)
     accredited_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    services: Mapped[str | None] = mapped_column(String(2000))  # space-separated service codes
+    verified_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    status: Mapped[str | None] = mapped_column(String(16))  # None: active, nothing announced
+    status_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class PillarCertificationRow(Base):
@@ -85,6 +89,15 @@ class PillarStatusRow(Base):
     __tablename__ = "pillar_statuses"
     volunteer_id: Mapped[UUID] = mapped_column(Uuid, primary_key=True)
     status: Mapped[str] = mapped_column(String(16))
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class PillarCompetencyRow(Base):
+    """The latest competencies of a replicated person, space-separated (absent means none known)."""
+
+    __tablename__ = "pillar_competencies"
+    volunteer_id: Mapped[UUID] = mapped_column(Uuid, primary_key=True)
+    competencies: Mapped[str] = mapped_column(String(2000))
     changed_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 

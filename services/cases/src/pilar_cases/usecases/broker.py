@@ -54,7 +54,7 @@ async def send_to_next_pillar(
         return None
     fit = domain.suitability(case.pmks_category)
     request = MatchRequest(
-        case.region, fit.psks_types, domain.tried(earlier), fit.institution_types
+        case.region, fit.psks_types, domain.tried(earlier), fit.institution_types, fit.service
     )
     pillar = await find_pillar(session, request, capacity=policy.capacity, now=now)
     if pillar is None:

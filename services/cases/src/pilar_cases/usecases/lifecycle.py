@@ -11,10 +11,13 @@ from pilar_cases import domain
 from pilar_cases.domain import Case, RiskLevel, Stage
 from pilar_cases.store import Cases, Referrals
 from pilar_cases.usecases.events import announce
+from pilar_cases.usecases.referrals import withdraw_open_referrals
 from pilar_cases.usecases.scope import case_in_scope
 from pilar_contracts import Event
 from pilar_kit.auth import Principal
 from pilar_kit.outbox import Outbox
+
+CONSENT_WITHDRAWN = "consent_withdrawn"
 
 
 async def _save(
@@ -63,11 +66,14 @@ async def record_consent(
     who: Principal,
     now: datetime,
 ) -> Case:
-    """Record the client's new consent decision; a withdrawal stops further referrals."""
+    """Record the client's new consent decision; a withdrawal calls back open referrals."""
     case = await case_in_scope(session, case_id, who)
-    return await _save(
-        session, outbox, domain.record_consent(case, given=given, by=who.subject, now=now)
-    )
+    decided = domain.record_consent(case, given=given, by=who.subject, now=now)
+    if not given:
+        await withdraw_open_referrals(
+            session, outbox, case_id=case.id, reason_code=CONSENT_WITHDRAWN, now=now
+        )
+    return await _save(session, outbox, decided)
 
 
 async def close_case(

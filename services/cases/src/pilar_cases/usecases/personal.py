@@ -8,12 +8,14 @@ from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from pilar_cases.domain import Case, PersonalData, Referral
+from pilar_cases.domain import Case, PersonalData, Referral, personal
 from pilar_cases.domain.audit import AuditAction, AuditEntry
 from pilar_cases.keyring import Keyring
 from pilar_cases.store import Cases, Clients, Referrals, record
+from pilar_cases.usecases.events import announce_many
 from pilar_cases.usecases.scope import case_in_scope
 from pilar_kit.auth import Principal
+from pilar_kit.outbox import Outbox
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,7 @@ async def read_case(
 async def erase_personal_data(
     session: AsyncSession,
     keyring: Keyring,
+    outbox: Outbox,
     *,
     client_ref: str,
     who: Principal,
@@ -77,9 +80,12 @@ async def erase_personal_data(
     now: datetime,
 ) -> None:
     """Shred a client's personal data; only an operator with one of its cases in scope may."""
-    cases = await Cases(session).of_client(client_ref)
-    if not any(who.can_access_region(region) for _, region in cases):
+    regions = [region for _, region in await Cases(session).of_client(client_ref)]
+    if not any(who.can_access_region(region) for region in regions):
         raise LookupError(client_ref)  # 404: never confirm a client beyond one's region
-    await Clients(session, keyring).erase(client_ref, now)
+    if await Clients(session, keyring).erase(client_ref, now):
+        event = personal.erased(client_ref, now)
+        staged = [(r, f"client/{client_ref}", event) for r in personal.erasure_regions(regions)]
+        await announce_many(session, outbox, staged)
     entry = audit_entry(AuditAction.ERASE_PERSONAL, who, now, reason, client_ref=client_ref)
     await record(session, entry)

@@ -163,3 +163,16 @@ async def complete_referral(
 async def overdue_referrals(session: AsyncSession, *, now: datetime, limit: int) -> list[UUID]:
     """Ids of pending referrals past their deadline, oldest first."""
     return await Referrals(session).overdue(now, limit)
+
+
+async def withdraw_open_referrals(
+    session: AsyncSession, outbox: Outbox, *, case_id: UUID, reason_code: str, now: datetime
+) -> list[Referral]:
+    """Call back every referral of a case still pending or accepted, announcing each."""
+    withdrawn = []
+    for referral in await Referrals(session).of_case(case_id):
+        if referral.status in domain.OPEN_STATUSES:
+            called_back, event = domain.withdraw(referral, reason_code=reason_code, now=now)
+            await _save(session, outbox, called_back, event)
+            withdrawn.append(called_back)
+    return withdrawn
