@@ -15,6 +15,7 @@ import argparse
 import asyncio
 import json
 import os
+import signal
 import sys
 import tempfile
 import time
@@ -37,13 +38,14 @@ from starlette.routing import Route
 from bench import env, raw
 from bench.kit import KIT_SHAPED
 from pilar_contracts import Outgoing, wrap
-from pilar_contracts.consumers import NOTIFICATIONS_CONTACTS
+from pilar_contracts.consumers import NOTIFICATIONS_CONTACTS, NOTIFICATIONS_REGISTRY
 from pilar_contracts.events.fields import DeploymentTask
 from pilar_contracts.events.registry import (
     CertificationExpiring,
     ContactChanged,
     VolunteerDeployed,
 )
+from pilar_contracts.streams import REGISTRY
 from pilar_kit.natsserver import free_ports
 
 TARGET_SECONDS, TARGET_RSS_MB = 10.0, 200.0
@@ -92,10 +94,14 @@ class Figures:
     events: int
     routine: int
     seconds: float
+    published_seconds: float  # the call-out's events all stored in JetStream
+    consumed_seconds: float  # and all turned into pending notifications by the service
     raw_seconds: float
     routine_during_callout: int
     routine_seconds: float
     cpu_seconds: float
+    bench_cpu_seconds: float  # this process: the gateway and the publishing, beside the service
+    nats_cpu_seconds: float
     peak_rss_mb: float
     machine: dict[str, object]
 
@@ -147,7 +153,13 @@ async def running_service(root: Path, environment: dict[str, str], http: int) ->
     """The service as its own process until the block ends; yields its pid once it is ready."""
     log = (root / "notifications.log").open("wb")
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "pilar_notifications", env=environment, stdout=log, stderr=log
+        sys.executable,
+        *_profiled(),
+        "-m",
+        "pilar_notifications",
+        env=environment,
+        stdout=log,
+        stderr=log,
     )
     try:
         await _wait_ready(f"http://127.0.0.1:{http}/readyz", proc)
@@ -156,13 +168,20 @@ async def running_service(root: Path, environment: dict[str, str], http: int) ->
         say((root / "notifications.log").read_text(errors="replace")[-12000:])
         raise
     finally:
-        proc.terminate()
+        # uvicorn re-raises SIGTERM after its shutdown, which would lose the profile
+        proc.send_signal(signal.SIGINT if _profiled() else signal.SIGTERM)
         try:
             await asyncio.wait_for(proc.wait(), timeout=20)
         except TimeoutError:
             proc.kill()
             await proc.wait()
         log.close()
+
+
+def _profiled() -> list[str]:
+    """cProfile the service into ``PILAR_BENCH_PROFILE`` (written when it stops) when set."""
+    target = os.environ.get("PILAR_BENCH_PROFILE")
+    return ["-m", "cProfile", "-o", target] if target else []
 
 
 async def _wait_ready(url: str, proc: asyncio.subprocess.Process, patience: float = 90) -> None:
@@ -217,14 +236,25 @@ def wrapped(
     ]
 
 
-async def publish(js: JetStreamContext, messages: Sequence[Outgoing], window: int = 500) -> None:
-    """Publish with ``window`` PubAcks in flight, like the outbox relay."""
+async def publish(js: JetStreamContext, messages: Sequence[Outgoing], window: int = 500) -> int:
+    """Publish with ``window`` PubAcks in flight, like the outbox relay; the last stream seq."""
+    last = 0
     for start in range(0, len(messages), window):
         acks = [
             await js.publish_async(m.nats_subject, m.body, headers=m.envelope.headers())
             for m in messages[start : start + window]
         ]
-        await asyncio.gather(*acks)
+        last = max([last, *(ack.seq for ack in await asyncio.gather(*acks))])
+    return last
+
+
+async def applied(js: JetStreamContext, stream: str, durable: str, seq: int) -> float:
+    """When a durable consumer has applied (acknowledged) everything up to ``seq``."""
+    started = time.perf_counter()
+    while (await js.consumer_info(stream, durable)).ack_floor.stream_seq < seq:  # noqa: ASYNC110  polled, no event
+        await asyncio.sleep(0.05)
+    say(f"{durable} applied the call-out after {time.perf_counter() - started:.2f} s")
+    return time.perf_counter()
 
 
 async def trickle(js: JetStreamContext, messages: Sequence[Outgoing], per_second: float) -> None:
@@ -288,7 +318,8 @@ async def measure(args: argparse.Namespace, root: Path, database: str, url: str)
                 (http,) = free_ports(1)
                 environment = service_env(root, server.url, url, http, gateway_port)
                 async with running_service(root, environment, http) as pid:
-                    return await _callout(args, js, gateway, pid, database, baseline)
+                    nats_pid = server.proc.pid if server.proc else None
+                    return await _callout(args, js, gateway, (pid, nats_pid), database, baseline)
         finally:
             await nc.close()
 
@@ -297,7 +328,7 @@ async def _callout(
     args: argparse.Namespace,
     js: JetStreamContext,
     gateway: Gateway,
-    pid: int,
+    pids: tuple[int, int | None],
     database: str,
     baseline: float,
 ) -> Figures:
@@ -331,11 +362,18 @@ async def _callout(
         ]
     )
     say(f"call-out of {args.events:,} with {args.routine:,} reminders flowing ...")
+    pid, nats_pid = pids
     started, cpu_before = time.perf_counter(), cpu_seconds(pid)
+    bench_before, nats_before = time.process_time(), cpu_seconds(nats_pid) if nats_pid else 0.0
     flowing = asyncio.create_task(trickle(js, reminders, args.routine_rate))
-    await publish(js, callout)
+    last = await publish(js, callout)
+    published = time.perf_counter() - started
+    enqueued = asyncio.create_task(applied(js, REGISTRY.name, NOTIFICATIONS_REGISTRY.durable, last))
     await until(gateway.callout_done, gateway, "call-out")
     seconds, cpu = time.perf_counter() - started, cpu_seconds(pid) - cpu_before
+    consumed = await enqueued - started
+    bench_cpu = time.process_time() - bench_before
+    nats_cpu = cpu_seconds(nats_pid) - nats_before if nats_pid else 0.0
     await flowing
     await until(gateway.routine_done, gateway, "reminders")
     return Figures(
@@ -343,10 +381,14 @@ async def _callout(
         events=args.events,
         routine=args.routine,
         seconds=seconds,
+        published_seconds=published,
+        consumed_seconds=consumed,
         raw_seconds=baseline,
         routine_during_callout=gateway.routine_during_callout,
         routine_seconds=time.perf_counter() - started,
         cpu_seconds=cpu,
+        bench_cpu_seconds=bench_cpu,
+        nats_cpu_seconds=nats_cpu,
         peak_rss_mb=peak_rss_mb(pid),
         machine=env.machine(),
     )
@@ -367,8 +409,12 @@ def report(f: Figures) -> str:
             f"load {f.machine['loadavg']})",
             f"  {f.events:,} VolunteerDeployed delivered to the gateway in {f.seconds:.2f} s "
             f"({f.events / f.seconds:,.0f}/s; target {TARGET_SECONDS:.0f} s: {verdict})",
+            f"  events published in {f.published_seconds:.2f} s, all enqueued as notifications "
+            f"by {f.consumed_seconds:.2f} s",
             f"  CPU time of the service for the call-out: {f.cpu_seconds:.2f} s "
-            f"({f.events / f.cpu_seconds if f.cpu_seconds else 0:,.0f} per CPU second)",
+            f"({f.events / f.cpu_seconds if f.cpu_seconds else 0:,.0f} per CPU second); beside it "
+            f"the bench's gateway and publisher {f.bench_cpu_seconds:.2f} s, "
+            f"nats-server {f.nats_cpu_seconds:.2f} s",
             f"  raw nats-py publish+consume of {f.events:,}: {f.raw_seconds:.2f} s; "
             f"service/raw = {f.ratio:.1f}x",
             f"  routine reminders: {f.routine_during_callout:,} of {f.routine:,} delivered during "

@@ -9,9 +9,11 @@ from pilar_contracts.events.cases import (
     DisasterDeclared,
     ReferralDeclined,
     ReferralExpired,
+    ReferralWithdrawn,
 )
 from pilar_contracts.events.notifications import NotificationFailed
 from pilar_contracts.events.registry import (
+    AccreditationExpiring,
     CertificationExpired,
     CertificationExpiring,
     VolunteerCertified,
@@ -37,6 +39,7 @@ def test_each_event_has_its_rules_and_a_template_of_its_own() -> None:
         CaseReferred,
         ReferralDeclined,
         ReferralExpired,
+        ReferralWithdrawn,
         VolunteerDeployed,
         DisasterDeclared,  # to the operators of the affected regions
         DisasterDeclared,  # to the ministry systems subscribed to them
@@ -44,6 +47,7 @@ def test_each_event_has_its_rules_and_a_template_of_its_own() -> None:
         VolunteerCertified,
         CertificationExpiring,
         CertificationExpired,
+        AccreditationExpiring,
     ]
     templates = {rule.event: rule.template for rule in RULES}
     assert len(set(templates.values())) == len(templates)
@@ -57,7 +61,12 @@ def test_disaster_alerts_and_deployments_can_never_be_opted_out_of() -> None:
     assert Category.DISASTER not in OPTIONAL
     assert Category.REFERRAL not in OPTIONAL
     optional = {rule.event for rule in RULES if rule.category in OPTIONAL}
-    assert optional == {VolunteerCertified, CertificationExpiring, CertificationExpired}
+    assert optional == {
+        VolunteerCertified,
+        CertificationExpiring,
+        CertificationExpired,
+        AccreditationExpiring,
+    }
 
 
 def test_a_declaration_alerts_operators_and_systems_of_the_affected_regions() -> None:
@@ -133,6 +142,25 @@ def test_certification_events_notify_the_holder() -> None:
         event = sample(event_type)
         (rule,) = rules_for(event_type)
         assert rule.recipient(event, None) == getattr(event, "volunteer_id", None)
+
+
+def test_an_expiring_accreditation_notifies_the_institution() -> None:
+    event = sample(AccreditationExpiring)
+    assert isinstance(event, AccreditationExpiring)
+    (rule,) = rules_for(AccreditationExpiring)
+    assert rule.recipient(event, None) == event.institution_id
+    assert rule.params(event, None) == {"valid_until": "2026-12-31", "days_left": 7}
+
+
+def test_a_withdrawn_referral_notifies_the_pillar_it_was_sent_to() -> None:
+    event = sample(ReferralWithdrawn)
+    assert isinstance(event, ReferralWithdrawn)
+    (rule,) = rules_for(ReferralWithdrawn)
+    case = CaseFacts(region="33.71", pmks_category="PMKS-21", owner_id=uuid4())
+    assert rule.recipient(event, case) == event.to_id
+    assert rule.recipient(event, None) == event.to_id  # known without the case's facts
+    assert rule.category is Category.REFERRAL
+    assert rule.params(event, case)["case_ref"] == f"KS-{event.case_id.hex[-8:].upper()}"
 
 
 def test_a_declined_or_expired_referral_notifies_the_case_owner_only_when_known() -> None:

@@ -17,9 +17,11 @@ from pilar_contracts.events.cases import (
     DisasterDeclared,
     ReferralDeclined,
     ReferralExpired,
+    ReferralWithdrawn,
 )
 from pilar_contracts.events.notifications import NotificationFailed
 from pilar_contracts.events.registry import (
+    AccreditationExpiring,
     CertificationExpired,
     CertificationExpiring,
     VolunteerCertified,
@@ -48,6 +50,7 @@ def sample(event_type: type[Event]) -> Event:
         },
         ReferralDeclined: ids | {"by_id": uuid4(), "reason_code": "capacity_full"},
         ReferralExpired: ids | {"to_id": uuid4()},
+        ReferralWithdrawn: ids | {"to_id": uuid4(), "reason_code": "consent_withdrawn"},
         VolunteerDeployed: ids
         | {
             "deployment_id": uuid4(),
@@ -69,6 +72,12 @@ def sample(event_type: type[Event]) -> Event:
         CertificationExpiring: ids
         | {"certification_id": uuid4(), "valid_until": date(2026, 12, 31), "days_left": 30},
         CertificationExpired: ids | {"certification_id": uuid4()},
+        AccreditationExpiring: {
+            "institution_id": uuid4(),
+            "accreditation_id": uuid4(),
+            "valid_until": date(2026, 12, 31),
+            "days_left": 7,
+        },
         DisasterDeclared: {
             "disaster_id": uuid4(),
             "hazard": "103",  # the longest hazard name
@@ -199,3 +208,25 @@ def test_an_unreachable_recipient_alert_names_an_id_and_the_reason_not_the_perso
     sms = render(rule.template, "sms", params(rule, event)).body
     assert event.recipient_id.hex[-8:].upper() in sms
     assert "server e-mail gagal" in sms
+
+
+def test_a_withdrawn_referral_names_the_case_and_says_no_action_is_needed() -> None:
+    rule = next(r for r in RULES if r.event is ReferralWithdrawn)
+    event = sample(ReferralWithdrawn)
+    assert isinstance(event, ReferralWithdrawn)
+    facts = CaseFacts(region="33.71", pmks_category="PMKS-21")
+    sms = render(rule.template, "sms", rule.params(event, facts)).body
+    assert f"KS-{event.case_id.hex[-8:].upper()}" in sms
+    assert "dibatalkan" in sms
+    assert "Tidak perlu ditindaklanjuti" in sms
+    email = render(rule.template, "email", rule.params(event, facts) | {"display_name": "LKS"})
+    assert email.subject.startswith("Rujukan kasus KS-")
+    assert "Kota Magelang" in email.body
+
+
+def test_an_expiring_accreditation_names_the_date_and_the_days_left() -> None:
+    rule = next(r for r in RULES if r.event is AccreditationExpiring)
+    sms = render(rule.template, "sms", params(rule, sample(AccreditationExpiring))).body
+    assert sms.startswith("Pilar: Akreditasi lembaga Anda berakhir 2026-12-31 (7 hari lagi)")
+    whatsapp = render(rule.template, "whatsapp", params(rule, sample(AccreditationExpiring)))
+    assert DISPLAY_NAME in whatsapp.body

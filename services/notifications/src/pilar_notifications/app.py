@@ -57,12 +57,22 @@ def channels_from(settings: NotificationsSettings) -> dict[str, Channel]:
     }
     token = settings.gateway_token.get_secret_value()
     # One pool for both gateways, a kept-alive connection per send in flight.
-    poster = Poster(settings.dispatch_concurrency, settings.gateway_timeout)
+    poster = _poster(settings, settings.gateway_timeout)
     gateways = {"sms": settings.sms_gateway_url, "whatsapp": settings.whatsapp_gateway_url}
     for name, url in gateways.items():
         if url:
             channels[name] = GatewayChannel(name, url, token, poster)
     if settings.webhooks:
-        hooks = Poster(settings.dispatch_concurrency, settings.webhook_timeout)
+        hooks = _poster(settings, settings.webhook_timeout)
         channels["webhook"] = WebhookChannel(settings.webhooks, hooks)
     return channels
+
+
+def _poster(settings: NotificationsSettings, timeout: float) -> Poster:
+    """A pool of ``DISPATCH_CONCURRENCY`` connections, through the configured proxy if any."""
+    return Poster(
+        settings.dispatch_concurrency,
+        timeout,
+        trust_env=settings.http_trust_env,
+        proxy=settings.http_proxy,
+    )

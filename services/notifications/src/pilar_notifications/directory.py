@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 from uuid import UUID, uuid5
 
@@ -36,13 +37,28 @@ def insert(session: AsyncSession):  # type: ignore[no-untyped-def]
 
 async def upsert_recipient(session: AsyncSession, values: dict[str, Any]) -> None:
     """Insert or replace one directory entry, unless a newer one is already there."""
-    stmt = insert(session)(RecipientRow).values(values)
-    stmt = stmt.on_conflict_do_update(
+    await upsert_recipients(session, [values])
+
+
+async def upsert_recipients(session: AsyncSession, entries: Sequence[dict[str, Any]]) -> None:
+    """Insert or replace directory entries in order, each unless a newer one is already there.
+
+    Every entry has the same keys; one statement takes them all (executemany).
+    """
+    if entries:
+        dialect = session.get_bind().dialect.name
+        await session.execute(_upsert(dialect, tuple(entries[0])), list(entries))
+
+
+@cache
+def _upsert(dialect: str, keys: tuple[str, ...]) -> Any:
+    """The dialect's upsert of a directory entry with these keys, built once."""
+    stmt = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(RecipientRow)
+    return stmt.on_conflict_do_update(
         index_elements=[RecipientRow.person_id],
-        set_={k: stmt.excluded[k] for k in values if k != "person_id"},
+        set_={k: stmt.excluded[k] for k in keys if k != "person_id"},
         where=RecipientRow.updated_at <= stmt.excluded.updated_at,
     )
-    await session.execute(stmt)
 
 
 def _overlaps(mine: Iterable[str], theirs: Iterable[str]) -> bool:

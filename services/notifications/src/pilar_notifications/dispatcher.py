@@ -24,13 +24,13 @@ from sqlalchemy import func, select
 from pilar_kit.runtime import Runtime
 from pilar_notifications import delivery
 from pilar_notifications.channels import Channel, DeliveryFailed
-from pilar_notifications.delivery import Due, Outcome
+from pilar_notifications.delivery import Due, Outcome, Pending, Recipient
 from pilar_notifications.metrics import OTHER, NotificationMetrics, lane, metrics_for, reason_label
 from pilar_notifications.policy import RetryPolicy, channel_plan, next_channel
 from pilar_notifications.ratelimit import Limits
 from pilar_notifications.rules import Priority
 from pilar_notifications.settings import NotificationsSettings
-from pilar_notifications.store import NotificationRow, RecipientRow
+from pilar_notifications.store import NotificationRow
 from pilar_notifications.templates import DEFAULT_LANGUAGE, render, warm_up
 from pilar_notifications.usecases import DELIVERED, PENDING
 
@@ -63,16 +63,21 @@ class Dispatcher:
     async def run(self, runtime: Runtime) -> None:
         """Deliver forever: whenever something is due, else poll.
 
-        A round's outcomes are recorded while the next round is claimed and sent, so that the
-        gateways are not kept waiting on the database; one recording is in flight at most.
+        While a round is sent, the next one is already claimed (its rows are leased, so the
+        two never overlap) and the previous one recorded, so that neither the gateways nor
+        the database wait on each other; one claim and one recording are in flight at most.
         """
         # A restarted loop (or a second dispatcher) must not register the metrics again.
         self.metrics = self.metrics or metrics_for(runtime.registry)
         warm_up()
+        claiming: asyncio.Task[list[Due]] | None = None
         recording: asyncio.Task[None] | None = None
         try:
             while True:
-                batch = await self._claim(runtime)
+                if claiming is None:
+                    claiming = asyncio.create_task(self._claim(runtime))
+                batch = await claiming
+                claiming = asyncio.create_task(self._claim(runtime)) if batch else None
                 outcomes = await self._send_batch(batch)
                 if recording is not None:
                     done, recording = recording, None
@@ -85,9 +90,23 @@ class Dispatcher:
                 if not batch:
                     await asyncio.sleep(self.settings.dispatch_poll_seconds)
         finally:
+            if claiming is not None:
+                await self._give_back(runtime, claiming)
             if recording is not None:
                 await _settle(recording)
             await self.aclose()
+
+    async def _give_back(self, runtime: Runtime, claiming: asyncio.Task[list[Due]]) -> None:
+        """Return a round claimed but never sent, so that it need not wait out its lease."""
+        claiming.cancel()
+        try:
+            ids = [due.notification.id for due in await asyncio.shield(claiming)]
+            async with runtime.transaction() as session:
+                await delivery.release(session, ids, self.clock())
+        except asyncio.CancelledError:
+            return  # the claim was rolled back: nothing is leased
+        except Exception:  # the lease runs out and they come due again
+            log.exception("giving back an unsent round failed")
 
     async def aclose(self) -> None:
         """Let go of the channels' pooled connections (they open again on the next send)."""
@@ -139,7 +158,7 @@ class Dispatcher:
         sends: list[asyncio.Task[Outcome]] = []
         for due in lane_batch:
             if due.recipient is None:
-                waiting.append(Outcome(due.notification.id, None))
+                waiting.append(Outcome(due.notification, None))
                 continue
             plan = self._plan(due.recipient)
             channel = _channel(due.notification, plan)
@@ -152,8 +171,12 @@ class Dispatcher:
         self, due: Due, plan: tuple[str, ...], channel: str, slots: asyncio.Semaphore
     ) -> Outcome:
         row = due.notification
-        parent = propagate.extract({"traceparent": row.traceparent} if row.traceparent else {})
         try:
+            if not _spans_exported():
+                # A span nobody receives costs more than rendering the message: skip it, and
+                # let what the attempt announces continue the cause's trace instead.
+                return await self._send(due, plan, channel, row.traceparent)
+            parent = propagate.extract({"traceparent": row.traceparent} if row.traceparent else {})
             with tracer.start_as_current_span(
                 f"notify {row.template}", context=parent, kind=SpanKind.PRODUCER
             ):
@@ -183,11 +206,11 @@ class Dispatcher:
             log.exception("channel %s crashed", channel)
             crashed = DeliveryFailed("internal_error")
             return self._failed(row, plan, channel, crashed, traceparent)
-        return Outcome(row.id, channel, plan, traceparent=traceparent)
+        return Outcome(row, channel, plan, traceparent=traceparent)
 
     def _failed(
         self,
-        row: NotificationRow,
+        row: Pending,
         plan: tuple[str, ...],
         channel: str,
         failed: DeliveryFailed,
@@ -201,14 +224,14 @@ class Dispatcher:
         if self.metrics:
             self.metrics.attempt_failed(channel, failed.reason_code)
         return Outcome(
-            row.id, channel, plan, failed.reason_code, failed.permanent, not_before, traceparent
+            row, channel, plan, failed.reason_code, failed.permanent, not_before, traceparent
         )
 
-    def _plan(self, recipient: RecipientRow) -> tuple[str, ...]:
+    def _plan(self, recipient: Recipient) -> tuple[str, ...]:
         reachable = [c for c in self.channels if _address(recipient, c)]
         return channel_plan(recipient.preferred_channels or (), reachable)
 
-    def _observe(self, settled: list[NotificationRow]) -> None:
+    def _observe(self, settled: list[Pending]) -> None:
         if self.metrics is None:
             return
         for row in settled:
@@ -243,13 +266,20 @@ async def _settle(recording: asyncio.Task[None]) -> None:
         log.exception("recording the last round failed")
 
 
-def _channel(row: NotificationRow, plan: tuple[str, ...]) -> str:
+def _spans_exported() -> bool:
+    """Whether spans reach anyone: an SDK provider without span processors drops them all."""
+    active = getattr(trace.get_tracer_provider(), "_active_span_processor", None)
+    processors = getattr(active, "_span_processors", None)
+    return processors is None or len(processors) > 0
+
+
+def _channel(row: Pending, plan: tuple[str, ...]) -> str:
     """The channel being tried, else the first of the plan not tried yet."""
     current = row.channel if row.channel_attempts and row.channel in plan else None
     return current or next_channel(plan, row.channels_tried) or row.channel
 
 
-def _params(row: NotificationRow, recipient: RecipientRow) -> dict[str, object]:
+def _params(row: Pending, recipient: Recipient) -> dict[str, object]:
     return {
         **row.params,
         "display_name": recipient.display_name,
@@ -260,7 +290,7 @@ def _params(row: NotificationRow, recipient: RecipientRow) -> dict[str, object]:
     }
 
 
-def _address(recipient: RecipientRow, channel: str) -> str | None:
+def _address(recipient: Recipient, channel: str) -> str | None:
     if channel == "email":
         return recipient.email
     if channel == "whatsapp":

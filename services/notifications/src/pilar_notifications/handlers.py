@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from itertools import groupby
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pilar_contracts.consumers import (
@@ -15,8 +18,10 @@ from pilar_contracts.events.cases import (
     DisasterDeclared,
     ReferralDeclined,
     ReferralExpired,
+    ReferralWithdrawn,
 )
 from pilar_contracts.events.registry import (
+    AccreditationExpiring,
     CertificationExpired,
     CertificationExpiring,
     ContactChanged,
@@ -32,26 +37,39 @@ registry_events = EventRouter(NOTIFICATIONS_REGISTRY)
 case_events = EventRouter(NOTIFICATIONS_CASES)
 
 
-@contacts.on(ContactChanged)
-async def on_contact_changed(
-    event: ContactChanged, delivery: Delivery, session: AsyncSession
+@contacts.on_many(ContactChanged)
+async def on_contacts_changed(
+    items: Sequence[tuple[ContactChanged, Delivery]], session: AsyncSession
 ) -> None:
     """Keep the recipient directory current."""
-    await usecases.save_contact(session, event, delivery.envelope.time)
+    await usecases.save_contacts(session, [(e, delivery.envelope.time) for e, delivery in items])
 
 
-@registry_events.on(VolunteerCertified)
-@registry_events.on(VolunteerDeployed)
-@registry_events.on(CertificationExpiring)
-@registry_events.on(CertificationExpired)
-async def on_person_event(
-    event: VolunteerCertified | VolunteerDeployed | CertificationExpiring | CertificationExpired,
-    delivery: Delivery,
-    session: AsyncSession,
+PersonEvent = (
+    VolunteerCertified
+    | VolunteerDeployed
+    | CertificationExpiring
+    | CertificationExpired
+    | AccreditationExpiring
+)
+
+
+@registry_events.on_many(VolunteerCertified)
+@registry_events.on_many(VolunteerDeployed)
+@registry_events.on_many(CertificationExpiring)
+@registry_events.on_many(CertificationExpired)
+@registry_events.on_many(AccreditationExpiring)
+async def on_person_events(
+    items: Sequence[tuple[PersonEvent, Delivery]], session: AsyncSession
 ) -> None:
-    """Notify the person a registry event is about, by the rules of its type."""
-    for rule in rules_for(type(event)):
-        await usecases.enqueue(session, rule, event, delivery.envelope)
+    """Notify the people a run of registry events is about, by the rules of their type.
+
+    A call-out arrives as thousands of VolunteerDeployed: one insert per run, not per event.
+    """
+    for _, run in groupby(items, key=lambda item: type(item[0])):
+        causes = [usecases.Cause(event, delivery.envelope) for event, delivery in run]
+        for rule in rules_for(type(causes[0].event)):
+            await usecases.enqueue_many(session, rule, causes)
 
 
 @case_events.on(CaseOpened)
@@ -63,8 +81,9 @@ async def on_case_opened(event: CaseOpened, delivery: Delivery, session: AsyncSe
 @case_events.on(CaseReferred)
 @case_events.on(ReferralDeclined)
 @case_events.on(ReferralExpired)
+@case_events.on(ReferralWithdrawn)
 async def on_referral_event(
-    event: CaseReferred | ReferralDeclined | ReferralExpired,
+    event: CaseReferred | ReferralDeclined | ReferralExpired | ReferralWithdrawn,
     delivery: Delivery,
     session: AsyncSession,
 ) -> None:

@@ -21,11 +21,19 @@ class Poster:
     """POSTs over kept-alive connections, at most ``connections`` at once, each within ``timeout``.
 
     The session is opened on first use, inside the running event loop as aiohttp requires,
-    and opened again after ``aclose`` (a restarted dispatch loop).
+    and opened again after ``aclose`` (a restarted dispatch loop). aiohttp ignores
+    ``HTTP(S)_PROXY`` unless ``trust_env``; ``proxy`` names one outright.
     """
 
-    def __init__(self, connections: int, timeout: float) -> None:
-        self.connections = connections
+    def __init__(
+        self,
+        connections: int,
+        timeout: float,
+        *,
+        trust_env: bool = False,
+        proxy: str | None = None,
+    ) -> None:
+        self.connections, self.trust_env, self.proxy = connections, trust_env, proxy
         self.timeout = aiohttp.ClientTimeout(total=timeout)
         self._session: aiohttp.ClientSession | None = None
 
@@ -34,14 +42,18 @@ class Poster:
         if self._session is None or self._session.closed:
             connector = aiohttp.TCPConnector(limit=self.connections, limit_per_host=0)
             self._session = aiohttp.ClientSession(
-                connector=connector, timeout=self.timeout, raise_for_status=False
+                connector=connector,
+                timeout=self.timeout,
+                raise_for_status=False,
+                trust_env=self.trust_env,
             )
         return self._session
 
     async def post(self, url: str, kind: str, body: bytes, headers: dict[str, str]) -> None:
         """POST and judge the answer; failures are ``DeliveryFailed("<kind>_<why>")``."""
         try:
-            async with self.session().post(url, data=body, headers=headers) as response:
+            post = self.session().post(url, data=body, headers=headers, proxy=self.proxy)
+            async with post as response:
                 await response.read()  # the connection goes back to the pool only once read
                 status, pause = response.status, response.headers.get("Retry-After")
         except TimeoutError:  # aiohttp's timeouts are TimeoutErrors, some also ClientErrors

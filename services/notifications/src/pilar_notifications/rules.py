@@ -18,9 +18,11 @@ from pilar_contracts.events.cases import (
     DisasterDeclared,
     ReferralDeclined,
     ReferralExpired,
+    ReferralWithdrawn,
 )
 from pilar_contracts.events.notifications import NotificationFailed
 from pilar_contracts.events.registry import (
+    AccreditationExpiring,
     CertificationExpired,
     CertificationExpiring,
     VolunteerCertified,
@@ -129,6 +131,14 @@ def _expiring(e: CertificationExpiring, _case: CaseFacts | None) -> dict[str, An
     return {"valid_until": e.valid_until.isoformat(), "days_left": e.days_left}
 
 
+def _accreditation_expiring(e: AccreditationExpiring, _case: CaseFacts | None) -> dict[str, Any]:
+    return {"valid_until": e.valid_until.isoformat(), "days_left": e.days_left}
+
+
+def _withdrawn(e: ReferralWithdrawn, case: CaseFacts | None) -> dict[str, Any]:
+    return _case(e, case) | {"reason_code": e.reason_code}
+
+
 def _declared(e: DisasterDeclared, _case: CaseFacts | None) -> dict[str, Any]:
     return {
         "disaster_id": str(e.disaster_id),
@@ -168,6 +178,13 @@ RULES: tuple[Rule, ...] = (
     Rule(CaseReferred, lambda e, _: e.to_id, "case_referred", params=_referred, category=REFERRAL),
     Rule(ReferralDeclined, _case_owner, "referral_declined", params=_case, category=REFERRAL),
     Rule(ReferralExpired, _case_owner, "referral_expired", params=_case, category=REFERRAL),
+    Rule(
+        ReferralWithdrawn,
+        lambda e, _: e.to_id,
+        "referral_withdrawn",
+        params=_withdrawn,
+        category=REFERRAL,
+    ),
     Rule(
         VolunteerDeployed,
         lambda e, _: e.volunteer_id,
@@ -218,6 +235,14 @@ RULES: tuple[Rule, ...] = (
         CertificationExpired,
         lambda e, _: e.volunteer_id,
         "certification_expired",
+        category=CERTIFICATION,
+    ),
+    # Registry announces an LKS's accreditation expiry to the institution itself (the holder).
+    Rule(
+        AccreditationExpiring,
+        lambda e, _: e.institution_id,
+        "accreditation_expiring",
+        params=_accreditation_expiring,
         category=CERTIFICATION,
     ),
 )

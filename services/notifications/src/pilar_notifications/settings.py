@@ -72,6 +72,15 @@ class NotificationsSettings(ServiceSettings):
     whatsapp_gateway_url: str | None = None
     gateway_token: SecretStr = SecretStr("")
     gateway_timeout: float = Field(default=10.0, gt=0)
+    http_trust_env: bool = Field(
+        default=False,
+        description="gateways and webhooks honour HTTP_PROXY, HTTPS_PROXY and NO_PROXY",
+    )
+    http_proxy: str | None = Field(
+        default=None,
+        pattern=r"^https?://\S+$",
+        description="a proxy for gateways and webhooks, e.g. http://proxy.example:3128",
+    )
     rate_limits: dict[str, RateLimit] = Field(
         default={}, description="per channel (sms, whatsapp, email, webhook); none is unlimited"
     )

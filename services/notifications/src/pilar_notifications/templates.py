@@ -7,9 +7,10 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from functools import cache
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
+from jinja2 import Environment, PackageLoader, StrictUndefined, Template
 
 from pilar_contracts.reference.catalogue import disaster_stage, hazard, pmks_category
 from pilar_contracts.reference.regions import region_name
@@ -55,7 +56,9 @@ def warm_up() -> None:
     _region("11")
 
 
+@cache
 def _region(code: str | None) -> str:
+    # cached: the reference lookup costs more than rendering the rest of a call-out message
     if not code:
         return "-"
     try:
@@ -64,6 +67,7 @@ def _region(code: str | None) -> str:
         return code
 
 
+@cache
 def _pmks(code: str | None) -> str:
     if not code:
         return "-"
@@ -157,6 +161,12 @@ _env.filters.update(
 _NAMES = frozenset(_env.list_templates())
 
 
+@cache
+def _compiled(name: str) -> Template:
+    """A compiled template, looked up once (Jinja's own cache checks and locks on every get)."""
+    return _env.get_template(name)
+
+
 def template_file(template: str, channel: str, language: str = DEFAULT_LANGUAGE) -> str:
     """The template in the recipient's language when there is one, else in Bahasa Indonesia."""
     localised = f"{template}.{channel}.{language}.j2"
@@ -171,7 +181,7 @@ def render(
     """Render one template for one channel; SMS and WhatsApp have no subject."""
     if channel == WEBHOOK:
         return _webhook(template, params, language)
-    text = _env.get_template(template_file(template, channel, language)).render(**params)
+    text = _compiled(template_file(template, channel, language)).render(params)
     if channel == "sms":
         return Message(subject="", body=" ".join(text.split()))
     if channel != "email":

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from uuid import UUID
 
@@ -20,20 +22,34 @@ PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
 FIRST_CHANNEL = "email"
 
 
-async def save_contact(session: AsyncSession, event: ContactChanged, at: datetime) -> None:
-    """Keep the newest contact details of a person."""
-    values = {
-        "person_id": event.person_id,
-        "person_kind": event.person_kind,
-        "display_name": event.display_name,
-        "email": event.email,
-        "phone": event.phone,
-        "whatsapp": event.whatsapp,
-        "preferred_channels": [c.value for c in event.preferred_channels],
-        "language": event.language,
-        "updated_at": at,
-    }
-    await directory.upsert_recipient(session, values)
+@dataclass(frozen=True)
+class Cause:
+    """An event that may notify someone, with its envelope and, for a case, the case's facts."""
+
+    event: Event
+    envelope: Envelope
+    case: CaseFacts | None = None
+
+
+async def save_contacts(
+    session: AsyncSession, changes: Sequence[tuple[ContactChanged, datetime]]
+) -> None:
+    """Keep the newest contact details of each person, a run of changes in one statement."""
+    entries = [
+        {
+            "person_id": event.person_id,
+            "person_kind": event.person_kind,
+            "display_name": event.display_name,
+            "email": event.email,
+            "phone": event.phone,
+            "whatsapp": event.whatsapp,
+            "preferred_channels": [c.value for c in event.preferred_channels],
+            "language": event.language,
+            "updated_at": at,
+        }
+        for event, at in changes
+    ]
+    await directory.upsert_recipients(session, entries)
 
 
 async def save_case_facts(session: AsyncSession, event: CaseOpened) -> None:
@@ -63,16 +79,26 @@ async def enqueue(
     case: CaseFacts | None = None,
 ) -> int:
     """Record the notifications an event causes, once per (cause, recipient, channel)."""
-    recipients = await directory.audience(session, rule.recipient(event, case))
+    return await enqueue_many(session, rule, [Cause(event, envelope, case)])
+
+
+async def enqueue_many(session: AsyncSession, rule: Rule, causes: Sequence[Cause]) -> int:
+    """Record the notifications a run of events causes by one rule, in one statement."""
+    audiences = [await directory.audience(session, rule.recipient(c.event, c.case)) for c in causes]
     if rule.category in OPTIONAL:
-        recipients = await directory.without_opt_outs(session, recipients, rule.category)
-    if not recipients:
-        return 0  # nobody the directory can know, or everybody opted out
+        everyone = list(dict.fromkeys(r for audience in audiences for r in audience))
+        kept = set(await directory.without_opt_outs(session, everyone, rule.category))
+        audiences = [[r for r in audience if r in kept] for audience in audiences]
     now = datetime.now(UTC)
-    params = rule.params(event, case)
-    rows = [_row(rule, envelope, recipient, params, now) for recipient in recipients]
-    stmt = insert(session)(NotificationRow).on_conflict_do_nothing()
-    await session.execute(stmt, rows)
+    rows = [
+        _row(rule, cause.envelope, recipient, rule.params(cause.event, cause.case), now)
+        for cause, audience in zip(causes, audiences, strict=True)
+        for recipient in audience
+    ]
+    if not rows:
+        return 0  # nobody the directory can know, or everybody opted out
+    # One cached statement for any number of rows (executemany), not one per event.
+    await session.execute(insert(session)(NotificationRow).on_conflict_do_nothing(), rows)
     return len(rows)
 
 
