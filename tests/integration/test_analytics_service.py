@@ -82,6 +82,11 @@ async def until(check: Callable[[], Awaitable[bool]], timeout: float = 60) -> No
         await asyncio.sleep(0.1)
 
 
+async def metrics_show(http: httpx.AsyncClient, line: str) -> bool:
+    """Whether the service's metrics hold a sample line (the watch has looked)."""
+    return line in (await http.get("/metrics")).text
+
+
 async def applied(runtime: Runtime, count: int) -> None:
     """Wait until the consumers have claimed ``count`` distinct events."""
 
@@ -130,12 +135,19 @@ async def test_duplicated_and_reordered_deliveries_converge_and_rebuild_gives_th
         await publish(nats_server.url, jumbled, twice=again)
         await applied(runtime, len(story.told))
         live = await indicators(http, as_of)
+        minutes = 'pilar_analytics_callout_first_deployment_minutes{province="33"} 20.0'
+        await until(lambda: metrics_show(http, minutes))
+        metrics = (await http.get("/metrics")).text
+    assert 'pilar_analytics_disasters_open{province="33"} 1.0' in metrics
+    assert 'pilar_analytics_callout_volunteers_deployed{province="33"} 1.0' in metrics
+    assert 'pilar_analytics_callout_volunteers_acknowledged{province="33"} 1.0' in metrics
     rows = {r["region"]: r for r in live["coverage@33.71"]["rows"]}
     assert (rows["33.71.01"]["psks_active"], rows["33.71.01"]["pmks_open"]) == (3, 11)
     assert live["referrals@33.71"]["referred"] == 9
     assert live["disasters@33.71"]["rows"][0]["minutes_to_first_deployment"] == 20.0
     out = io.StringIO()
-    replayed = await rebuild(analytics_settings, MIGRATIONS, out=out)
+    in_chunks = analytics_settings.model_copy(update={"rebuild_chunk": 7})  # several in flight
+    replayed = await rebuild(in_chunks, MIGRATIONS, out=out)
     assert sum(r.read for r in replayed) == len(story.told) + len(again)
     assert sum(r.applied for r in replayed) == len(story.told)
     assert "analytics-registry:" in out.getvalue()

@@ -15,7 +15,10 @@ from pilar_analytics.handlers import ROUTERS
 from pilar_analytics.indicators import cases, coverage, response, trend
 from pilar_analytics.projections import project
 from pilar_analytics.rebuild import empty
+from pilar_analytics.store.trend import psks_active as active_trend
 from pilar_contracts import Outgoing
+from pilar_contracts.events import cases as c
+from pilar_contracts.events import registry as r
 from pilar_contracts.events.fields import VolunteerStatus
 from pilar_kit.db import create_engine, session_factory
 from pilar_kit.migrations import upgrade
@@ -138,6 +141,45 @@ async def test_referral_funnel_with_median_and_p90_times(
     assert elsewhere.referred == 0
     assert elsewhere.time_to_accept_hours.median is None
     assert at_start.referred == 0
+
+
+async def test_a_withdrawn_referral_counts_in_the_funnel_as_of_its_withdrawal(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    story = Story()
+    pillar = story.volunteer(VILLAGE)
+    case = story.later(hours=1).case(VILLAGE)
+    referral = story.refer(case, VILLAGE, pillar)
+    withdrawn = c.ReferralWithdrawn(
+        referral_id=referral, case_id=case, to_id=pillar, reason_code="consent_withdrawn"
+    )
+    story.later(hours=3).tell(withdrawn, VILLAGE)
+    await applied(sessions, story.told)
+    async with sessions() as session:
+        before = await cases.referral_funnel(session, story.now - timedelta(hours=1), "33.71")
+        after = await cases.referral_funnel(session, story.now, "33.71")
+    assert (before.referred, before.withdrawn) == (1, 0)
+    assert (after.referred, after.withdrawn, after.accepted, after.declined) == (1, 1, 0, 0)
+
+
+async def test_an_institution_counts_once_verified_and_while_open(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    story = Story()
+    lk3 = story.institution(VILLAGE, "PSKS-06", verify=False)
+    story.later(days=1).tell(r.InstitutionVerified(institution_id=lk3, verified_by="op"), VILLAGE)
+    closed = r.InstitutionStatusChanged(institution_id=lk3, status=VolunteerStatus.SUSPENDED)
+    story.later(days=1).tell(closed, VILLAGE)
+    await applied(sessions, story.told)
+    moments = [T0 + timedelta(hours=12), T0 + timedelta(days=1, hours=12), story.now]
+    async with sessions() as session:
+        counted = [
+            (await coverage.psks_by_type(session, at, "33")).get("33.71", {}).get("PSKS-06")
+            for at in moments
+        ]
+        trended = await active_trend(session, "33.71", moments)
+    assert counted == [None, (1, 0), None]
+    assert trended == [0, 1, 0]
 
 
 async def test_psm_activity_and_disaster_response(

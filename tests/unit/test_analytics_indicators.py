@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import random
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from pilar_analytics.domain.callouts import callouts
 from pilar_analytics.domain.indicators import (
     Coverage,
     below_target,
@@ -28,6 +30,18 @@ from pilar_analytics.domain.regions import (
 from pilar_analytics.domain.thresholds import Crossing, crossings
 
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Responded:
+    """A disaster's response as the store reports it (the fields a call-out reads)."""
+
+    status: str
+    regions: list[str]
+    declared_at: datetime
+    first_deployed_at: datetime | None
+    deployed: int
+    acknowledged: int
 
 
 def test_percentiles_interpolate_between_the_closest_ranks() -> None:
@@ -133,3 +147,23 @@ def test_people_away_at_a_moment_follow_their_latest_change_by_then() -> None:
     assert unavailable_at(changes, T0 + day) == 2
     assert unavailable_at(changes, T0 + 2 * day) == 3
     assert unavailable_at(changes, T0 + 3 * day) == 2
+
+
+def test_callouts_sum_open_disasters_per_province_and_time_the_latest() -> None:
+    later = T0 + timedelta(days=2)
+    found = callouts(
+        [
+            Responded(
+                "tanggap_darurat", ["33.71", "33.08.01"], T0, T0 + timedelta(minutes=45), 4, 3
+            ),
+            Responded("siaga_darurat", ["33.72", "35"], later, None, 0, 0),
+            Responded("closed", ["33.71"], later, later + timedelta(minutes=5), 9, 9),
+        ]
+    )
+    assert set(found) == {"33", "35"}
+    central = found["33"]
+    assert (central.disasters, central.deployed, central.acknowledged) == (2, 4, 3)
+    assert central.minutes_to_first_deployment is None  # the latest open one: nobody yet
+    assert found["35"].latest_declared_at == later
+    alone = callouts([Responded("transisi_darurat", ["33.71"], T0, T0 + timedelta(hours=1), 1, 0)])
+    assert alone["33"].minutes_to_first_deployment == 60.0

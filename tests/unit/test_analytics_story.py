@@ -99,13 +99,16 @@ class Story:
         """Change a person's availability."""
         self.tell(r.VolunteerStatusChanged(volunteer_id=who, status=status), region)
 
-    def institution(self, region: str, psks_type: str = "PSKS-04") -> UUID:
-        """Register an institution."""
+    def institution(self, region: str, psks_type: str = "PSKS-04", *, verify: bool = True) -> UUID:
+        """Register an institution, then (optionally) verify it."""
         institution = uuid4()
         self.tell(
             r.InstitutionRegistered(institution_id=institution, psks_type=psks_type, region=region),
             region,
         )
+        if verify:
+            verified = r.InstitutionVerified(institution_id=institution, verified_by="checker")
+            self.tell(verified, region)
         return institution
 
     def case(self, region: str, category: str = "PMKS-01", disaster: UUID | None = None) -> UUID:

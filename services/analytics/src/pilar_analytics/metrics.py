@@ -7,6 +7,7 @@ from collections.abc import Mapping
 
 from prometheus_client import CollectorRegistry, Gauge
 
+from pilar_analytics.domain.callouts import Callout
 from pilar_analytics.domain.indicators import Coverage
 from pilar_analytics.store.cases import FUNNEL
 
@@ -47,6 +48,35 @@ class AnalyticsMetrics:
             "Provinces and regencies whose coverage is below target",
             registry=registry,
         )
+        self._callout_gauges(registry)
+
+    def _callout_gauges(self, registry: CollectorRegistry) -> None:
+        """Call-outs per province: open disasters, deployed, acknowledged, time to deploy."""
+        self.disasters_open = Gauge(
+            "pilar_analytics_disasters_open",
+            "Declared disasters not closed that affect the province",
+            ["province"],
+            registry=registry,
+        )
+        self.callout_deployed = Gauge(
+            "pilar_analytics_callout_volunteers_deployed",
+            "Volunteers deployed to the province's open disasters",
+            ["province"],
+            registry=registry,
+        )
+        self.callout_acknowledged = Gauge(
+            "pilar_analytics_callout_volunteers_acknowledged",
+            "Deployed volunteers who acknowledged, for the province's open disasters",
+            ["province"],
+            registry=registry,
+        )
+        self.callout_minutes = Gauge(
+            "pilar_analytics_callout_first_deployment_minutes",
+            "Minutes from declaration to first deployment of the province's latest open disaster"
+            " (NaN: nobody deployed yet)",
+            ["province"],
+            registry=registry,
+        )
 
     def show(self, provinces: Mapping[str, Coverage], funnel: Mapping[str, int]) -> None:
         """Set the gauges from the latest figures."""
@@ -58,3 +88,22 @@ class AnalyticsMetrics:
             self.psks_certified.labels(code).set(row.psks_certified)
         for step in FUNNEL:
             self.referrals.labels(step).set(funnel.get(step, 0))
+
+    def show_callouts(self, provinces: Mapping[str, Callout]) -> None:
+        """Set the call-out gauges; a province whose disasters all closed drops back to zero."""
+        for gauge in self._callout_series():
+            gauge.clear()
+        for code, row in provinces.items():
+            self.disasters_open.labels(code).set(row.disasters)
+            self.callout_deployed.labels(code).set(row.deployed)
+            self.callout_acknowledged.labels(code).set(row.acknowledged)
+            minutes = row.minutes_to_first_deployment
+            self.callout_minutes.labels(code).set(math.nan if minutes is None else minutes)
+
+    def _callout_series(self) -> tuple[Gauge, ...]:
+        return (
+            self.disasters_open,
+            self.callout_deployed,
+            self.callout_acknowledged,
+            self.callout_minutes,
+        )

@@ -3,11 +3,13 @@
 An ephemeral consumer per stream (no acks) reads from sequence 1 to the end; events are applied
 by the same projections as the live consumers, ``rebuild_chunk`` to a transaction, and claimed
 in the inbox under the durable's name, so the live consumer later skips what replay applied.
-Stop the service first: its watch could announce thresholds from half-built figures.
+While one chunk is written the next is fetched and decoded. Stop the service first: its watch
+could announce thresholds from half-built figures.
 """
 
 from __future__ import annotations
 
+import asyncio
 import sys
 import time
 from collections.abc import Sequence
@@ -83,7 +85,10 @@ async def rebuild(
         try:
             chunk = getattr(settings, "rebuild_chunk", 2000)
             js = nc.jetstream()
-            return [await replay(router, js, sessions, chunk, out) for router in ROUTERS]
+            return [
+                await replay(router, js, Applier(sessions, router.spec.durable), chunk, out)
+                for router in ROUTERS
+            ]
         finally:
             await nc.close()
     finally:
@@ -99,10 +104,31 @@ async def empty(sessions: async_sessionmaker[AsyncSession], routers: Sequence[Ev
         await session.execute(delete(inbox).where(inbox.c.consumer.in_(consumers)))
 
 
+class Applier:
+    """Applies chunks of one consumer's events in order, each while the next is being read."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], consumer: str) -> None:
+        self.sessions, self.consumer = sessions, consumer
+        self.pending: asyncio.Task[int] | None = None
+        self.applied = 0
+
+    async def start(self, items: list[Ready]) -> None:
+        """Wait for the chunk before (chunks apply in order), then start this one."""
+        await self.finish()
+        self.pending = asyncio.create_task(_apply(self.sessions, self.consumer, items))
+
+    async def finish(self) -> int:
+        """Wait for the chunk being applied; return how many events were applied so far."""
+        if self.pending is not None:
+            pending, self.pending = self.pending, None
+            self.applied += await pending
+        return self.applied
+
+
 async def replay(
     router: EventRouter,
     js: JetStreamContext,
-    sessions: async_sessionmaker[AsyncSession],
+    applier: Applier,
     chunk: int,
     out: TextIO,
 ) -> Replayed:
@@ -110,7 +136,7 @@ async def replay(
     spec = router.spec
     decoder = BatchProcessor(
         router,
-        sessions=sessions,
+        sessions=applier.sessions,
         inbox=inbox,
         jetstream=js,
         metrics=KitMetrics(CollectorRegistry(), "analytics"),
@@ -137,15 +163,18 @@ async def replay(
                     continue
                 if item is not None:
                     ready.append(item)
-            if len(ready) >= chunk or (ready and not msgs):
-                found.applied += await _apply(sessions, spec.durable, ready)
-                ready = []
+            while len(ready) >= chunk:
+                await applier.start(ready[:chunk])
+                ready = ready[chunk:]
             progress.show(found.read)
             if not msgs or msgs[-1].metadata.num_pending == 0:
                 break
         if ready:
-            found.applied += await _apply(sessions, spec.durable, ready)
+            await applier.start(ready)
+        found.applied = await applier.finish()
     finally:
+        if applier.pending is not None:
+            applier.pending.cancel()
         progress.show(found.read, final=True)
         await sub.unsubscribe()
     return found

@@ -10,18 +10,32 @@ import asyncio
 import logging
 from datetime import UTC, datetime
 
-from pilar_analytics.domain.indicators import below_target
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from pilar_analytics.domain.callouts import callouts
+from pilar_analytics.domain.indicators import Coverage, below_target
 from pilar_analytics.domain.thresholds import INDICATOR, Crossing, crossings
 from pilar_analytics.indicators.coverage import coverage_at
 from pilar_analytics.metrics import AnalyticsMetrics
 from pilar_analytics.settings import AnalyticsSettings
 from pilar_analytics.store import alerts, cases
+from pilar_analytics.store.response import responses
 from pilar_contracts import Outgoing, wrap
 from pilar_contracts.events.analytics import SOURCE, IndicatorThresholdCrossed
 from pilar_kit.leader import leadership_for
 from pilar_kit.runtime import Runtime
 
 log = logging.getLogger("pilar.analytics.watch")
+
+
+async def one_snapshot(session: AsyncSession) -> None:
+    """Read a look's figures from one snapshot, so provinces and regencies agree.
+
+    PostgreSQL's default (read committed) reads each statement afresh, while events are being
+    applied; SQLite's transactions begin with ``BEGIN IMMEDIATE`` and see one state already.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
 
 
 class Watch:
@@ -47,12 +61,12 @@ class Watch:
         """Refresh the gauges; when ``announce``, stage the crossings since the last look."""
         now = datetime.now(UTC)
         async with runtime.transaction() as session:
+            await one_snapshot(session)
             provinces = await coverage_at(session, now, "", "province")
-            if self.metrics is not None:
-                self.metrics.show(provinces, await cases.funnel(session, now, ""))
+            regencies = await coverage_at(session, now, "", "regency") if announce else {}
+            await self._show(session, now, provinces)
             if not announce:
                 return []
-            regencies = await coverage_at(session, now, "", "regency")
             ratios = {code: row.ratio for code, row in (provinces | regencies).items()}
             found = crossings(ratios, await alerts.below_now(session), self.target)
             await runtime.outbox.stage(session, *(self._event(c) for c in found if c.announce))
@@ -68,6 +82,15 @@ class Watch:
                 "below" if crossing.below else "back to",
             )
         return found
+
+    async def _show(
+        self, session: AsyncSession, now: datetime, provinces: dict[str, Coverage]
+    ) -> None:
+        """Set the gauges of the headline figures and the call-outs per province."""
+        if self.metrics is None:
+            return
+        self.metrics.show(provinces, await cases.funnel(session, now, ""))
+        self.metrics.show_callouts(callouts(await responses(session, now)))
 
     def _event(self, crossing: Crossing) -> Outgoing:
         event = IndicatorThresholdCrossed(

@@ -82,6 +82,7 @@ class ReferralsPublic(BaseModel):
     accepted: int
     declined: int
     expired: int
+    withdrawn: int = Field(description="called back by the case side, e.g. consent withdrawn")
     completed: int
     time_to_accept_hours: Spread
     time_to_complete_hours: Spread

@@ -85,6 +85,7 @@ export function renderReferrals(svg, note, funnel) {
       { label: "Diterima", value: funnel.accepted },
       { label: "Ditolak", value: funnel.declined, bad: true },
       { label: "Kedaluwarsa", value: funnel.expired, bad: true },
+      { label: "Ditarik", value: funnel.withdrawn, bad: true },
       { label: "Selesai", value: funnel.completed },
     ],
     "Alur rujukan",

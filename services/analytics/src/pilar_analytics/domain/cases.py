@@ -18,6 +18,7 @@ from pilar_analytics.domain.facts import (
     earliest,
     fill,
     hours_between,
+    no_figure,
     placed,
     put,
 )
@@ -77,7 +78,11 @@ def _referred(e: ev.CaseReferred, seen: Seen) -> list[Effect]:
 
 
 def _answer(
-    e: ev.ReferralAccepted | ev.ReferralDeclined | ev.ReferralExpired | ev.ReferralCompleted,
+    e: ev.ReferralAccepted
+    | ev.ReferralDeclined
+    | ev.ReferralExpired
+    | ev.ReferralWithdrawn
+    | ev.ReferralCompleted,
     seen: Seen,
     column: str,
     **owned: object,
@@ -100,6 +105,10 @@ def _declined(e: ev.ReferralDeclined, seen: Seen) -> list[Effect]:
 
 def _expired(e: ev.ReferralExpired, seen: Seen) -> list[Effect]:
     return [_answer(e, seen, "expired_at")]
+
+
+def _withdrawn(e: ev.ReferralWithdrawn, seen: Seen) -> list[Effect]:
+    return [_answer(e, seen, "withdrawn_at")]
 
 
 def _completed(e: ev.ReferralCompleted, seen: Seen) -> list[Effect]:
@@ -148,7 +157,9 @@ FACTS: dict[type[Event], FactsOf] = {
     ev.ReferralAccepted: _accepted,
     ev.ReferralDeclined: _declined,
     ev.ReferralExpired: _expired,
+    ev.ReferralWithdrawn: _withdrawn,
     ev.ReferralCompleted: _completed,
+    ev.ClientPersonalDataErased: no_figure,  # analytics keeps nothing of a client to erase
     ev.CaseClosed: _closed,
     ev.DisasterDeclared: _declared,
     ev.DisasterStatusChanged: _status_changed,

@@ -97,3 +97,8 @@ class Seen:
 
 FactsOf = Callable[[Any, Seen], list[Effect]]
 """The effects of one event type: ``facts(event, seen)``."""
+
+
+def no_figure(_: object, __: Seen) -> list[Effect]:
+    """An event that moves no indicator: heard, and deliberately left out of the read models."""
+    return []

@@ -12,6 +12,7 @@ from pilar_analytics.domain.facts import (
     earliest,
     fill,
     first_end,
+    no_figure,
     placed,
     put,
 )
@@ -89,6 +90,15 @@ def _accredited(e: ev.InstitutionAccredited, seen: Seen) -> list[Effect]:
     return [Record(ACCREDITATIONS, row | {"valid_until": e.valid_until, "at": seen.at})]
 
 
+def _institution_verified(e: ev.InstitutionVerified, seen: Seen) -> list[Effect]:
+    return [Fact(INSTITUTIONS, e.institution_id, lambda row: earliest(row, "verified_at", seen.at))]
+
+
+def _institution_status(e: ev.InstitutionStatusChanged, seen: Seen) -> list[Effect]:
+    row = {"event_id": seen.event_id, "volunteer_id": e.institution_id, "status": e.status.value}
+    return [Record(STATUSES, row | {"at": seen.at})]
+
+
 def _mobilized(e: ev.VolunteersMobilized, seen: Seen) -> list[Effect]:
     row = {"event_id": seen.event_id, "disaster_id": e.disaster_id, "region": e.region or None}
     return [Record(MOBILIZATIONS, row | {"volunteer_count": e.volunteer_count, "at": seen.at})]
@@ -123,6 +133,12 @@ FACTS: dict[type[Event], FactsOf] = {
     ev.VolunteerStatusChanged: _status,
     ev.InstitutionRegistered: _institution,
     ev.InstitutionAccredited: _accredited,
+    ev.InstitutionVerified: _institution_verified,
+    ev.InstitutionStatusChanged: _institution_status,
+    # accreditation in force is read from its valid_until; notices and the end add nothing
+    ev.AccreditationExpiring: no_figure,
+    ev.AccreditationExpired: no_figure,
+    ev.VolunteerCompetenciesChanged: no_figure,  # no indicator counts competencies yet
     ev.VolunteersMobilized: _mobilized,
     ev.VolunteerDeployed: _deployed,
     ev.DeploymentAcknowledged: _answered("acknowledged_at"),

@@ -36,10 +36,11 @@ async def completed_by_psm(
 ) -> dict[str, int]:
     """Referrals completed by ``at`` that had gone to a PSM, per region of the case."""
     where = group(referrals, level)
+    # A set of PSM ids probed per referral: cheaper on SQLite than a join row by row.
+    psm = select(people.c.volunteer_id).where(people.c.psks_type == PSM)
     query = (
         select(where, func.count())
-        .join(people, people.c.volunteer_id == referrals.c.to_id)
-        .where(people.c.psks_type == PSM, by(referrals.c.completed_at, at))
+        .where(referrals.c.to_id.in_(psm), by(referrals.c.completed_at, at))
         .where(in_scope(referrals, region), where.is_not(None))
         .group_by(where)
     )

@@ -16,7 +16,7 @@ from pilar_analytics.store.tables import CaseRow, ReferralRow
 
 cases = CaseRow.__table__
 referrals = ReferralRow.__table__
-FUNNEL = ("referred", "accepted", "declined", "expired", "completed")
+FUNNEL = ("referred", "accepted", "declined", "expired", "withdrawn", "completed")
 
 
 def open_at(at: datetime) -> list[Any]:

@@ -30,7 +30,7 @@ Counts = dict[tuple[str, str], list[int]]
 
 
 def inactive_at(at: datetime) -> Any:
-    """People whose latest availability by ``at`` is not ``active`` (a small set)."""
+    """People and institutions whose latest availability by ``at`` is not ``active``."""
     latest = (
         select(statuses.c.volunteer_id, func.max(statuses.c.at).label("at"))
         .where(statuses.c.at <= at)
@@ -103,7 +103,8 @@ def _grouped(rows: Any, level: RowLevel, count: Any, psks_type: str | None) -> S
 async def _institutions(
     session: AsyncSession, at: datetime, region: str, level: RowLevel
 ) -> list[Any]:
-    """Registered and accredited institutions per region and type."""
+    """Active institutions (registered, verified, open) and the accredited among them."""
+    inactive = inactive_at(at)
     accredited = (
         select(accreditations.c.institution_id)
         .where(accreditations.c.at <= at, accreditations.c.valid_until >= at.date())
@@ -116,7 +117,9 @@ async def _institutions(
             where, institutions.c.psks_type, func.count(), func.count(accredited.c.institution_id)
         )
         .outerjoin(accredited, accredited.c.institution_id == institutions.c.institution_id)
-        .where(by(institutions.c.registered_at, at), in_scope(institutions, region))
+        .outerjoin(inactive, inactive.c.volunteer_id == institutions.c.institution_id)
+        .where(by(institutions.c.registered_at, at), by(institutions.c.verified_at, at))
+        .where(inactive.c.volunteer_id.is_(None), in_scope(institutions, region))
         .where(where.is_not(None))
         .group_by(where, institutions.c.psks_type)
     )

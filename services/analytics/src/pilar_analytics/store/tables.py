@@ -48,11 +48,11 @@ class PersonRow(Placed, Base):
 
 
 class StatusChangeRow(Base):
-    """A PSKS person's availability from a moment on (event-dated)."""
+    """A PSKS person's or institution's availability from a moment on (event-dated)."""
 
     __tablename__ = "psks_status_changes"
     event_id: Mapped[UUID] = mapped_column(Uuid, primary_key=True)
-    volunteer_id: Mapped[UUID] = mapped_column(Uuid, index=True)
+    volunteer_id: Mapped[UUID] = mapped_column(Uuid, index=True)  # or an institution's id
     status: Mapped[str] = mapped_column(String(16))
     at: Mapped[datetime] = mapped_column(UtcDateTime)
 
@@ -81,6 +81,7 @@ class InstitutionRow(Placed, Base):
     institution_id: Mapped[UUID] = mapped_column(Uuid, primary_key=True)
     psks_type: Mapped[str | None] = mapped_column(String(8))
     registered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    verified_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class AccreditationRow(Base):
@@ -131,6 +132,7 @@ class ReferralRow(Placed, Base):
     accepted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     declined_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     expired_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     accept_hours: Mapped[float | None] = mapped_column(Float)
     complete_hours: Mapped[float | None] = mapped_column(Float)

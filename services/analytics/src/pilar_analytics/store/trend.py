@@ -68,18 +68,21 @@ async def completed(session: AsyncSession, region: str, moments: Sequence[dateti
 
 
 async def psks_active(session: AsyncSession, region: str, moments: Sequence[datetime]) -> list[int]:
-    """Active PSKS people and registered institutions of a region at each moment."""
-    counted_from = _later(people.c.registered_at, people.c.verified_at)
-    with_people = await _by_day(session, people, region, counted_from, moments)
-    founded = await _by_day(session, institutions, region, institutions.c.registered_at, moments)
-    query = (
-        select(statuses.c.volunteer_id, statuses.c.status, statuses.c.at, counted_from)
-        .join(people, people.c.volunteer_id == statuses.c.volunteer_id)
-        .where(people.c.registered_at.is_not(None), people.c.verified_at.is_not(None))
-        .where(in_scope(people, region))
-    )
-    changes = [tuple(row) for row in (await session.execute(query)).all()]
-    return [
-        a + b - unavailable_at(changes, at)
-        for a, b, at in zip(with_people, founded, moments, strict=True)
-    ]
+    """Active PSKS people and institutions (registered, verified, open) of a region by moment."""
+    total = [0] * len(moments)
+    changes: list[tuple[Any, ...]] = []
+    for table, key in (
+        (people, people.c.volunteer_id),
+        (institutions, institutions.c.institution_id),
+    ):
+        counted_from = _later(table.c.registered_at, table.c.verified_at)
+        counted = await _by_day(session, table, region, counted_from, moments)
+        total = [t + n for t, n in zip(total, counted, strict=True)]
+        query = (
+            select(statuses.c.volunteer_id, statuses.c.status, statuses.c.at, counted_from)
+            .join(table, key == statuses.c.volunteer_id)
+            .where(table.c.registered_at.is_not(None), table.c.verified_at.is_not(None))
+            .where(in_scope(table, region))
+        )
+        changes += [tuple(row) for row in (await session.execute(query)).all()]
+    return [n - unavailable_at(changes, at) for n, at in zip(total, moments, strict=True)]
