@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Sequence
 from datetime import datetime, timedelta
 
 import pytest
+from sqlalchemy import literal
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from pilar_analytics.app import MIGRATIONS
@@ -15,6 +16,8 @@ from pilar_analytics.handlers import ROUTERS
 from pilar_analytics.indicators import cases, coverage, response, trend
 from pilar_analytics.projections import project
 from pilar_analytics.rebuild import empty
+from pilar_analytics.store.cases import referrals
+from pilar_analytics.store.stats import order_statistics
 from pilar_analytics.store.trend import psks_active as active_trend
 from pilar_contracts import Outgoing
 from pilar_contracts.events import cases as c
@@ -252,3 +255,35 @@ async def figures(session: AsyncSession, at: datetime) -> list[object]:
         out.append(await cases.referral_funnel(session, at, region))
         out.append(await cases.psm_rows(session, at, region))
     return out
+
+
+@pytest.mark.parametrize("days", [2, 4])
+async def test_a_trend_counts_what_came_before_its_first_day(
+    sessions: async_sessionmaker[AsyncSession], days: int
+) -> None:
+    story = coverage_story()
+    await applied(sessions, story.told)
+    now = T0 + timedelta(days=6, hours=1)
+    async with sessions() as session:
+        opened = await trend.points(session, "cases_open", "33.71", now, days)
+        points = await trend.points(session, "coverage", "33.71", now, days)
+        rows = await coverage.coverage_at(session, now, "33.71", "regency")
+    assert [p.value for p in opened] == [0, 4, 4, 3, 3, 3, 3][-days:]
+    assert points[-1].value == rows["33.71"].ratio
+
+
+async def test_percentiles_of_one_set_read_at_offsets_match_the_window_functions(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    story, accept, _ = referral_story()
+    await applied(sessions, story.told)
+    hours, reached = referrals.c.accept_hours, referrals.c.accepted_at.is_not(None)
+    async with sessions() as session:
+        whole = await order_statistics(session, hours, [reached, hours.is_not(None)])
+        windowed = await order_statistics(
+            session, hours, [reached, hours.is_not(None)], partition=literal(0)
+        )
+        nothing = await order_statistics(session, hours, [hours < 0])
+    assert whole == {0: windowed[0]}
+    assert whole[0][0] == len(accept)
+    assert nothing == {}

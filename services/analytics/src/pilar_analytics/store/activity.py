@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.expression import UnaryExpression
+from sqlalchemy.sql.operators import custom_op
 
 from pilar_analytics.domain.regions import RowLevel
 from pilar_analytics.store.psks import active_people, people
@@ -40,11 +43,22 @@ async def completed_by_psm(
     psm = select(people.c.volunteer_id).where(people.c.psks_type == PSM)
     query = (
         select(where, func.count())
-        .where(referrals.c.to_id.in_(psm), by(referrals.c.completed_at, at))
+        .where(_probed(session, referrals.c.to_id).in_(psm), by(referrals.c.completed_at, at))
         .where(in_scope(referrals, region), where.is_not(None))
         .group_by(where)
     )
     return {w: int(n) for w, n in (await session.execute(query)).all()}
+
+
+def _probed(session: AsyncSession, column: Any) -> Any:
+    """``column`` as a value to probe the set with, not as a way in through its own index.
+
+    Given a bare column SQLite looks every PSM up in ``ix_referrals_to_id`` and then reads the
+    referral's row; the unary plus makes it scan the covering index once instead (2-3x faster).
+    """
+    if session.get_bind().dialect.name != "sqlite":
+        return column
+    return UnaryExpression(column, operator=custom_op("+"), type_=column.type)
 
 
 async def service_start(

@@ -6,10 +6,10 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, literal_column, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from pilar_analytics.domain.indicators import MEDIAN, P90
+from pilar_analytics.domain.indicators import MEDIAN, P90, rank_bounds
 
 Ranked = dict[Any, tuple[int, dict[int, Any]]]
 """Per partition: the number of values and the values at the needed ranks."""
@@ -24,15 +24,17 @@ async def order_statistics(
 ) -> Ranked:
     """The values around each percentile of ``value``, per partition (one query, window functions).
 
-    The ranks are those of ``rank_bounds``: floor and ceiling of (n-1)p/100, plus one.
+    The ranks are those of ``rank_bounds``: floor and ceiling of (n-1)p/100, plus one. Without
+    a partition the values are read at their offsets instead (``_whole``).
     """
-    part = partition if partition is not None else literal_column("0")
+    if partition is None:
+        return await _whole(session, value, where, percents)
     ranked = (
         select(
-            part.label("part"),
+            partition.label("part"),
             value.label("value"),
-            func.row_number().over(partition_by=part, order_by=value).label("rank"),
-            func.count().over(partition_by=part).label("n"),
+            func.row_number().over(partition_by=partition, order_by=value).label("rank"),
+            func.count().over(partition_by=partition).label("n"),
         )
         .where(*where)
         .subquery()
@@ -48,3 +50,28 @@ async def order_statistics(
         ranks[int(rank)] = found
         out[part_value] = (int(count), ranks)
     return dict(out)
+
+
+async def _whole(
+    session: AsyncSession,
+    value: ColumnElement[Any],
+    where: Sequence[ColumnElement[bool]],
+    percents: Sequence[int],
+) -> Ranked:
+    """The values around each percentile of one set: a count, then each pair at its offset.
+
+    With an index that leads with ``value`` the offsets are read in index order, without the
+    sort (and the buffered partition) that window functions need.
+    """
+    count = int((await session.execute(select(func.count()).where(*where))).scalar_one())
+    if count == 0:
+        return {}
+    ranks: dict[int, Any] = {}
+    for percent in percents:
+        low, high, _ = rank_bounds(count, percent)
+        if low in ranks and high in ranks:
+            continue
+        query = select(value).where(*where).order_by(value).offset(low - 1).limit(high - low + 1)
+        found = (await session.execute(query)).scalars().all()
+        ranks.update(zip(range(low, high + 1), found, strict=True))
+    return {0: (count, ranks)}

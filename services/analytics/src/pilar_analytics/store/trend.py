@@ -7,7 +7,7 @@ about what one point does; the last moment (now) bounds every count.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime, time
 from typing import Any
 
 from sqlalchemy import case, func, select, type_coerce
@@ -36,8 +36,13 @@ def _later(first: Any, second: Any) -> Any:
 async def _by_day(
     session: AsyncSession, table: Any, region: str, moment: Any, moments: Sequence[datetime]
 ) -> list[int]:
-    """Rows of a region whose ``moment`` had come by each of ``moments`` (ascending)."""
-    day = _day(session, moment)
+    """Rows of a region whose ``moment`` had come by each of ``moments`` (ascending).
+
+    Rows from before the first day are counted under "" (sorted first, counted for every
+    point), so that only the rows of the days shown are cut into days.
+    """
+    start = datetime.combine(moments[0].date(), time.min, UTC)
+    day = case((moment < start, ""), else_=_day(session, moment))
     query = (
         select(day, func.count())
         .where(moment.is_not(None), moment <= moments[-1], in_scope(table, region))
