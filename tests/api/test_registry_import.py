@@ -205,3 +205,28 @@ async def test_cli_refusals_are_a_message_and_an_exit_code_not_a_traceback(
     code, out, err = await _cli(tmp_path, *certify)
     assert code == 0, err
     assert out.startswith("sertifikasi ")
+
+
+async def test_each_imported_person_has_its_two_events_staged(database_url: str) -> None:
+    await _import(database_url, csv_text(ROWS))
+    engine = create_engine(database_url)
+    try:
+        async with engine.connect() as conn:
+            people = dict((await conn.execute(select(VolunteerRow.id, VolunteerRow.region))).all())
+            staged = (await conn.execute(select(outbox.c.headers, outbox.c.event_id))).all()
+    finally:
+        await engine.dispose()
+    by_subject: dict[str, list[str]] = {}
+    for headers, event_id in staged:
+        assert headers["ce-id"] == str(event_id) == headers["Nats-Msg-Id"]
+        assert event_id.version == 7
+        by_subject.setdefault(headers["ce-subject"], []).append(headers["ce-type"])
+        assert headers["ce-region"] in people.values()
+    assert len({event_id for _, event_id in staged}) == len(staged) == 2 * len(people)
+    assert {subject: sorted(types) for subject, types in by_subject.items()} == {
+        f"volunteer/{person}": [
+            "pilar.registry.contact.changed.v1",
+            "pilar.registry.volunteer.registered.v1",
+        ]
+        for person in people
+    }

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import functools
 import re
-from calendar import monthrange
 from datetime import date
 from importlib.resources import files
 from typing import Annotated, Final, Literal, Self
@@ -44,6 +43,7 @@ FindingCode = Literal[
 _SIXTEEN_DIGITS: Final = re.compile(r"\A[0-9]{16}\Z")
 _SEPARATORS: Final = re.compile(r"[\s.\-]+")
 _FEMALE_DAY_OFFSET: Final = 40
+_MONTH_DAYS: Final = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 _NIK: Final = "NIK"
 _KK: Final = "nomor KK"
 _MESSAGES: Final[dict[FindingCode, str]] = {
@@ -185,6 +185,16 @@ def _serial_errors(number: str, subject: str) -> list[Finding]:
 
 def _prefix_warnings(district: str, subject: str) -> list[Finding]:
     """Soft rule: a kecamatan code missing from the current table is historical or unknown."""
+    return list(_prefix_findings(district, subject))
+
+
+@functools.lru_cache(maxsize=8192)
+def _prefix_findings(district: str, subject: str) -> tuple[Finding, ...]:
+    # cached: a province's list repeats a few thousand kecamatan codes (findings are frozen)
+    return tuple(_assess_prefix(district, subject))
+
+
+def _assess_prefix(district: str, subject: str) -> list[Finding]:
     if region_exists(district):
         return []
     table = historical_regions()
@@ -207,7 +217,13 @@ def _real_dates(day: int, month: int, years: tuple[int, ...]) -> tuple[date, ...
     """Return the real calendar dates among the candidate years, in the given order."""
     if not (1 <= month <= 12 and day >= 1):
         return ()
-    return tuple(date(year, month, day) for year in years if day <= monthrange(year, month)[1])
+    return tuple(date(year, month, day) for year in years if day <= _days_in(year, month))
+
+
+def _days_in(year: int, month: int) -> int:
+    """Days in a month of the proleptic Gregorian calendar (calendar.monthrange is slower)."""
+    leap = month == 2 and year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+    return _MONTH_DAYS[month] + leap
 
 
 def _birth_candidates(nik: str, today: date) -> tuple[list[Finding], tuple[date, ...]]:
