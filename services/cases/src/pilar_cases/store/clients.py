@@ -39,11 +39,21 @@ class Clients:
         return key
 
     async def keep(
-        self, client_ref: str, kind: ClientKind, personal: PersonalData, now: datetime
+        self,
+        client_ref: str,
+        kind: ClientKind,
+        personal: PersonalData,
+        now: datetime,
+        *,
+        known: bool = True,
     ) -> None:
-        """Seal and stage the latest personal data of a client (written at the next flush)."""
+        """Seal and stage the latest personal data of a client (written at the next flush).
+
+        ``known=False`` when the caller knows the client has no case yet: a client row is only
+        ever written with a case, so there is none to look up.
+        """
         plain = personal.to_bytes()
-        row = await self.session.get(ClientRow, client_ref)
+        row = await self.session.get(ClientRow, client_ref) if known else None
         if row is None:  # a new client: no key can exist yet, so none is looked up
             key = self.keyring.new_data_key()
             sealed = self.keyring.seal(key, client_ref, plain)

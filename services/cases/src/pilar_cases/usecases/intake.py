@@ -118,11 +118,13 @@ async def open_case(
     client_ref = keyring.client_ref(personal.nik)
     await _ensure_new_victim(session, intake, client_ref)
     cases = Cases(session)
-    repeat, visible = _repeat_client(await cases.of_client(client_ref), who)
+    earlier = await cases.of_client(client_ref)
+    repeat, visible = _repeat_client(earlier, who)
     case, event = domain.open_case(
         intake, case_id=uuid7(), client_ref=client_ref, by=who.subject, now=now
     )
-    await Clients(session, keyring).keep(client_ref, intake.client_kind, personal, now)
+    clients = Clients(session, keyring)
+    await clients.keep(client_ref, intake.client_kind, personal, now, known=bool(earlier))
     await cases.add(case)
     await announce(session, outbox, region=case.region, subject=f"case/{case.id}", events=[event])
     return Opened(case, warnings + repeat, visible)
