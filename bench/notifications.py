@@ -15,7 +15,6 @@ import argparse
 import asyncio
 import json
 import os
-import signal
 import sys
 import tempfile
 import time
@@ -26,7 +25,6 @@ from datetime import date
 from pathlib import Path
 from uuid import uuid4
 
-import httpx
 import nats
 import uvicorn
 from nats.js import JetStreamContext
@@ -37,6 +35,7 @@ from starlette.routing import Route
 
 from bench import env, raw
 from bench.kit import KIT_SHAPED
+from bench.service import cpu_seconds, peak_rss_mb, running_service, service_env
 from pilar_contracts import Outgoing, wrap
 from pilar_contracts.consumers import NOTIFICATIONS_CONTACTS, NOTIFICATIONS_REGISTRY
 from pilar_contracts.events.fields import DeploymentTask
@@ -129,11 +128,10 @@ async def serving_gateway(gateway: Gateway) -> AsyncIterator[int]:
         await task
 
 
-def service_env(
+def notifications_env(
     root: Path, nats_url: str, database_url: str, http: int, gateway: int
 ) -> dict[str, str]:
     """The notifications service's configuration for the run."""
-    prefix = "PILAR_NOTIFICATIONS_"
     settings = {
         "NATS_URL": nats_url,
         "DATABASE_URL": database_url,
@@ -141,76 +139,10 @@ def service_env(
         "HTTP_PORT": str(http),
         "AUTH__JWT_SECRET": uuid4().hex * 2,
         "WHATSAPP_GATEWAY_URL": f"http://127.0.0.1:{gateway}/whatsapp",
-        "LOG_LEVEL": os.environ.get("PILAR_BENCH_LOG_LEVEL", "WARNING"),
         "FETCH_TIMEOUT": "0.1",
         "DISPATCH_POLL_SECONDS": "0.05",
     }
-    return dict(os.environ) | {prefix + key: value for key, value in settings.items()}
-
-
-@asynccontextmanager
-async def running_service(root: Path, environment: dict[str, str], http: int) -> AsyncIterator[int]:
-    """The service as its own process until the block ends; yields its pid once it is ready."""
-    log = (root / "notifications.log").open("wb")
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        *_profiled(),
-        "-m",
-        "pilar_notifications",
-        env=environment,
-        stdout=log,
-        stderr=log,
-    )
-    try:
-        await _wait_ready(f"http://127.0.0.1:{http}/readyz", proc)
-        yield proc.pid
-    except BaseException:
-        say((root / "notifications.log").read_text(errors="replace")[-12000:])
-        raise
-    finally:
-        # uvicorn re-raises SIGTERM after its shutdown, which would lose the profile
-        proc.send_signal(signal.SIGINT if _profiled() else signal.SIGTERM)
-        try:
-            await asyncio.wait_for(proc.wait(), timeout=20)
-        except TimeoutError:
-            proc.kill()
-            await proc.wait()
-        log.close()
-
-
-def _profiled() -> list[str]:
-    """cProfile the service into ``PILAR_BENCH_PROFILE`` (written when it stops) when set."""
-    target = os.environ.get("PILAR_BENCH_PROFILE")
-    return ["-m", "cProfile", "-o", target] if target else []
-
-
-async def _wait_ready(url: str, proc: asyncio.subprocess.Process, patience: float = 90) -> None:
-    deadline = time.monotonic() + patience
-    async with httpx.AsyncClient() as client:
-        while time.monotonic() < deadline:
-            if proc.returncode is not None:
-                raise RuntimeError("the notifications service exited; see notifications.log")
-            try:
-                if (await client.get(url, timeout=2)).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            await asyncio.sleep(0.2)
-    raise RuntimeError("the notifications service did not become ready")
-
-
-def peak_rss_mb(pid: int) -> float:
-    """The process's peak resident set size (VmHWM), in MB."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
-
-
-def cpu_seconds(pid: int) -> float:
-    """CPU time (user + system) the process has used so far: less noisy than wall time here."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return service_env("notifications", settings)
 
 
 def contacts(count: int, first: int) -> list[ContactChanged]:
@@ -316,8 +248,8 @@ async def measure(args: argparse.Namespace, root: Path, database: str, url: str)
             say(f"raw nats-py publish+consume of {args.events:,}: {baseline:.2f} s")
             async with serving_gateway(gateway) as gateway_port:
                 (http,) = free_ports(1)
-                environment = service_env(root, server.url, url, http, gateway_port)
-                async with running_service(root, environment, http) as pid:
+                environment = notifications_env(root, server.url, url, http, gateway_port)
+                async with running_service("notifications", root, environment, http) as pid:
                     nats_pid = server.proc.pid if server.proc else None
                     return await _callout(args, js, gateway, (pid, nats_pid), database, baseline)
         finally:
