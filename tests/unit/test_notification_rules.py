@@ -13,6 +13,7 @@ from pilar_contracts.events.cases import (
 )
 from pilar_contracts.events.notifications import NotificationFailed
 from pilar_contracts.events.registry import (
+    AccreditationExpired,
     AccreditationExpiring,
     CertificationExpired,
     CertificationExpiring,
@@ -48,6 +49,7 @@ def test_each_event_has_its_rules_and_a_template_of_its_own() -> None:
         CertificationExpiring,
         CertificationExpired,
         AccreditationExpiring,
+        AccreditationExpired,
     ]
     templates = {rule.event: rule.template for rule in RULES}
     assert len(set(templates.values())) == len(templates)
@@ -66,6 +68,7 @@ def test_disaster_alerts_and_deployments_can_never_be_opted_out_of() -> None:
         CertificationExpiring,
         CertificationExpired,
         AccreditationExpiring,
+        AccreditationExpired,
     }
 
 
@@ -150,6 +153,13 @@ def test_an_expiring_accreditation_notifies_the_institution() -> None:
     (rule,) = rules_for(AccreditationExpiring)
     assert rule.recipient(event, None) == event.institution_id
     assert rule.params(event, None) == {"valid_until": "2026-12-31", "days_left": 7}
+
+
+def test_an_expired_accreditation_notifies_the_institution() -> None:
+    event = sample(AccreditationExpired)
+    assert isinstance(event, AccreditationExpired)
+    (rule,) = rules_for(AccreditationExpired)
+    assert rule.recipient(event, None) == event.institution_id
 
 
 def test_a_withdrawn_referral_notifies_the_pillar_it_was_sent_to() -> None:

@@ -21,6 +21,7 @@ from pilar_contracts.events.cases import (
 )
 from pilar_contracts.events.notifications import NotificationFailed
 from pilar_contracts.events.registry import (
+    AccreditationExpired,
     AccreditationExpiring,
     CertificationExpired,
     CertificationExpiring,
@@ -72,6 +73,7 @@ def sample(event_type: type[Event]) -> Event:
         CertificationExpiring: ids
         | {"certification_id": uuid4(), "valid_until": date(2026, 12, 31), "days_left": 30},
         CertificationExpired: ids | {"certification_id": uuid4()},
+        AccreditationExpired: {"institution_id": uuid4(), "accreditation_id": uuid4()},
         AccreditationExpiring: {
             "institution_id": uuid4(),
             "accreditation_id": uuid4(),

@@ -22,6 +22,7 @@ from pilar_contracts.events.cases import (
 )
 from pilar_contracts.events.notifications import NotificationFailed
 from pilar_contracts.events.registry import (
+    AccreditationExpired,
     AccreditationExpiring,
     CertificationExpired,
     CertificationExpiring,
@@ -243,6 +244,12 @@ RULES: tuple[Rule, ...] = (
         lambda e, _: e.institution_id,
         "accreditation_expiring",
         params=_accreditation_expiring,
+        category=CERTIFICATION,
+    ),
+    Rule(
+        AccreditationExpired,
+        lambda e, _: e.institution_id,
+        "accreditation_expired",
         category=CERTIFICATION,
     ),
 )
