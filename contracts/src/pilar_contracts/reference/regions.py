@@ -32,6 +32,7 @@ import gzip
 import re
 from array import array
 from bisect import bisect_left
+from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib.resources import files
 from typing import Final, Literal
@@ -173,6 +174,16 @@ def regency_of(code: str) -> str:
     if _level(code) == "province":
         raise ValueError(f"a province code has no regency: {code!r}")
     return code[:5]
+
+
+def common_region(codes: Iterable[str]) -> str:
+    """Return the deepest region containing every code given ("" when provinces differ)."""
+    first, *others = (code.split(".") for code in codes)
+    depth = len(first)
+    for parts in others:
+        depth = min(depth, len(parts))
+        depth = next((i for i in range(depth) if first[i] != parts[i]), depth)
+    return ".".join(first[:depth])
 
 
 def is_kota(code: str) -> bool:

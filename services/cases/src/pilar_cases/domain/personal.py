@@ -10,6 +10,7 @@ from itertools import groupby
 from typing import Literal
 
 from pilar_contracts.events.cases import ClientPersonalDataErased
+from pilar_contracts.reference.regions import common_region
 
 Sex = Literal["M", "F"]
 
@@ -49,18 +50,8 @@ def erasure_regions(case_regions: Iterable[str]) -> list[str]:
     regions = sorted(set(case_regions))
     announced = []
     for _, group in groupby(regions, key=lambda region: region[:2]):
-        announced.append(_shared(region.split(".") for region in group))
+        announced.append(common_region(group))
     return announced
-
-
-def _shared(regions: Iterable[list[str]]) -> str:
-    """The deepest region code that contains every one given."""
-    first, *others = regions
-    depth = len(first)
-    for parts in others:
-        depth = min(depth, len(parts))
-        depth = next((i for i in range(depth) if first[i] != parts[i]), depth)
-    return ".".join(first[:depth])
 
 
 def erased(client_ref: str, now: datetime) -> ClientPersonalDataErased:
