@@ -15,13 +15,9 @@ import os
 import random
 import statistics
 import sys
-import tempfile
 import time
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
-from functools import partial
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import insert
@@ -202,24 +198,10 @@ async def run(args: argparse.Namespace) -> int:
     """Measure on SQLite and, when it answers, PostgreSQL; non-zero when a target is missed."""
     raw_rate = await kit.raw_publish_rate(args.victims)
     print(f"raw nats-py publish of {args.victims:,} kit-shaped messages: {raw_rate:,.0f}/s")
-    missed = 0
-    if args.only in (None, "sqlite"):
-        with tempfile.TemporaryDirectory(prefix="pilar-bench-cases-") as root:
-            missed += await measure("sqlite", partial(_sqlite, Path(root)), args, raw_rate)
-    if args.only in (None, "postgresql"):
-        if await env.postgres_version(args.pg_url) is None:
-            print(f"PostgreSQL not reachable at {args.pg_url}; skipped", file=sys.stderr)
-        else:
-            missed += await measure(
-                "postgresql", lambda: env.postgres_database(args.pg_url), args, raw_rate
-            )
+    missed = await env.each_database(
+        args.only, args.pg_url, lambda name, database: measure(name, database, args, raw_rate)
+    )
     return 1 if missed else 0
-
-
-@asynccontextmanager
-async def _sqlite(root: Path) -> AsyncIterator[str]:
-    """A fresh SQLite file in ``root``, like ``env.postgres_database`` gives a database."""
-    yield env.sqlite_url(root)
 
 
 if __name__ == "__main__":

@@ -6,9 +6,11 @@ import importlib.metadata
 import os
 import platform
 import subprocess
+import sys
+import tempfile
 import uuid
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
 from pathlib import Path
 
 import asyncpg
@@ -32,6 +34,33 @@ def nats_server(root: Path) -> Iterator[NatsServer]:
         yield server
     finally:
         server.stop()
+
+
+Database = Callable[[], AbstractAsyncContextManager[str]]  # a fresh database's URL per use
+
+
+async def each_database(
+    only: str | None, pg_url: str, measure: Callable[[str, Database], Awaitable[int]]
+) -> int:
+    """``measure(name, database)`` on SQLite and, when it answers, PostgreSQL; targets missed."""
+    missed = 0
+    if only in (None, "sqlite"):
+        with tempfile.TemporaryDirectory(prefix="pilar-bench-") as root:
+            missed += await measure("sqlite", lambda: sqlite_database(Path(root)))
+    if only in (None, "postgresql"):
+        if await postgres_version(pg_url) is None:
+            print(f"PostgreSQL not reachable at {pg_url}; skipped", file=sys.stderr)
+        else:
+            missed += await measure("postgresql", lambda: postgres_database(pg_url))
+    return missed
+
+
+@asynccontextmanager
+async def sqlite_database(root: Path) -> AsyncIterator[str]:
+    """A fresh SQLite file in a folder of its own under ``root``, as a database per use."""
+    folder = root / uuid.uuid4().hex[:12]
+    folder.mkdir()
+    yield sqlite_url(folder)
 
 
 def sqlite_url(root: Path) -> str:

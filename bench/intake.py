@@ -16,8 +16,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -132,12 +131,9 @@ async def intake(url: str, nats_url: str, args: argparse.Namespace, token: str, 
 
 
 async def measure(
-    name: str,
-    database: Callable[[], AbstractAsyncContextManager[str]],
-    args: argparse.Namespace,
-    raw_rate: float,
-) -> bool:
-    """One database kind: the service as a process, its own nats-server; True when on target."""
+    name: str, database: env.Database, args: argparse.Namespace, raw_rate: float
+) -> int:
+    """One database kind: the service as a process, its own nats-server; targets missed."""
     secret = uuid4().hex * 2
     issuer = issuer_from_settings(AuthSettings(jwt_secret=SecretStr(secret)))
     token = issuer.issue(Principal(subject="bench-operator", role=Role.NATIONAL_OPERATOR))
@@ -169,7 +165,7 @@ async def measure(
         f"{'OK' if ok else 'TOO SLOW'}",
         flush=True,
     )
-    return ok
+    return 0 if ok else 1
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -189,23 +185,10 @@ async def run(args: argparse.Namespace) -> int:
     """Measure on SQLite and, when it answers, PostgreSQL; non-zero when the target is missed."""
     raw_rate = await kit.raw_publish_rate(args.cases)
     print(f"raw nats-py publish of {args.cases:,} kit-shaped messages: {raw_rate:,.0f}/s")
-    missed = 0
-    if args.only in (None, "sqlite"):
-        missed += not await measure("sqlite", _sqlite, args, raw_rate)
-    if args.only in (None, "postgresql"):
-        if await env.postgres_version(args.pg_url) is None:
-            print(f"PostgreSQL not reachable at {args.pg_url}; skipped", file=sys.stderr)
-        else:
-            database = lambda: env.postgres_database(args.pg_url)  # noqa: E731
-            missed += not await measure("postgresql", database, args, raw_rate)
+    missed = await env.each_database(
+        args.only, args.pg_url, lambda name, database: measure(name, database, args, raw_rate)
+    )
     return 1 if missed else 0
-
-
-@asynccontextmanager
-async def _sqlite() -> AsyncIterator[str]:
-    """A fresh SQLite file, like ``env.postgres_database`` gives a database."""
-    with tempfile.TemporaryDirectory(prefix="pilar-bench-intake-db-") as root:
-        yield env.sqlite_url(Path(root))
 
 
 if __name__ == "__main__":

@@ -22,7 +22,6 @@ import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -259,26 +258,10 @@ async def run(args: argparse.Namespace) -> int:
         f"{raw_rate:,.0f}/s",
         flush=True,
     )
-    missed = 0
-    if args.only in (None, "sqlite"):
-        with tempfile.TemporaryDirectory(prefix="pilar-bench-registry-") as root:
-            missed += await measure("sqlite", partial(_sqlite, Path(root)), args, raw_rate)
-    if args.only in (None, "postgresql"):
-        if await env.postgres_version(args.pg_url) is None:
-            print(f"PostgreSQL not reachable at {args.pg_url}; skipped", file=sys.stderr)
-        else:
-            missed += await measure(
-                "postgresql", lambda: env.postgres_database(args.pg_url), args, raw_rate
-            )
+    missed = await env.each_database(
+        args.only, args.pg_url, lambda name, database: measure(name, database, args, raw_rate)
+    )
     return 1 if missed else 0
-
-
-@asynccontextmanager
-async def _sqlite(root: Path) -> AsyncIterator[str]:
-    """A fresh SQLite file in ``root`` each time, like ``env.postgres_database`` gives one."""
-    path = root / f"registry-{uuid7()}"
-    path.mkdir()
-    yield env.sqlite_url(path)
 
 
 if __name__ == "__main__":
