@@ -93,10 +93,11 @@ def cases_settings(
     )
 
 
-async def _deliver(
-    runtime: Runtime, event: Event, volunteer_id: UUID, region: str, at: datetime | None = None
+async def deliver(
+    runtime: Runtime, event: Event, subject: str, region: str, at: datetime | None = None
 ) -> None:
-    outgoing = wrap(event, source=SOURCE, subject=f"volunteer/{volunteer_id}", region=region)
+    """Hand one registry event about ``subject`` to cases' handler as its consumer does."""
+    outgoing = wrap(event, source=SOURCE, subject=subject, region=region)
     envelope = outgoing.envelope.model_copy(update={"time": at}) if at else outgoing.envelope
     delivery = Delivery(envelope, outgoing.nats_subject, 1)
     handler = handlers.registry_events.handlers[type(event)]
@@ -119,7 +120,7 @@ async def certified_pillar(
         valid_from=date(2026, 1, 1),
         valid_until=valid_until,
     )
-    await _deliver(runtime, event, volunteer_id, region)
+    await deliver(runtime, event, f"volunteer/{volunteer_id}", region)
     return volunteer_id, certification_id
 
 
@@ -128,13 +129,13 @@ async def revoke(runtime: Runtime, volunteer_id: UUID, certification_id: UUID) -
     event = CertificationRevoked(
         volunteer_id=volunteer_id, certification_id=certification_id, reason_code="pelanggaran"
     )
-    await _deliver(runtime, event, volunteer_id, VILLAGE)
+    await deliver(runtime, event, f"volunteer/{volunteer_id}", VILLAGE)
 
 
 async def set_status(runtime: Runtime, volunteer_id: UUID, status: VolunteerStatus) -> None:
     """Replicate an availability change."""
     event = VolunteerStatusChanged(volunteer_id=volunteer_id, status=status)
-    await _deliver(runtime, event, volunteer_id, VILLAGE)
+    await deliver(runtime, event, f"volunteer/{volunteer_id}", VILLAGE)
 
 
 async def set_competencies(
@@ -142,7 +143,7 @@ async def set_competencies(
 ) -> None:
     """Replicate a change of a person's competencies, announced at ``at``."""
     event = VolunteerCompetenciesChanged(volunteer_id=volunteer_id, competencies=competencies)
-    await _deliver(runtime, event, volunteer_id, VILLAGE, at)
+    await deliver(runtime, event, f"volunteer/{volunteer_id}", VILLAGE, at)
 
 
 async def registered(
@@ -156,7 +157,7 @@ async def registered(
         competencies=competencies,
         registered_at=at,
     )
-    await _deliver(runtime, event, volunteer_id, VILLAGE, at)
+    await deliver(runtime, event, f"volunteer/{volunteer_id}", VILLAGE, at)
 
 
 async def staged(runtime: Runtime) -> list[tuple[str, dict[str, Any], dict[str, Any]]]:

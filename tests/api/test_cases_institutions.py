@@ -8,17 +8,14 @@ from uuid import UUID, uuid4
 import httpx
 import pytest
 
-from pilar_cases import handlers
-from pilar_contracts import Event, wrap
+from pilar_contracts import Event
 from pilar_contracts.events.fields import VolunteerStatus
 from pilar_contracts.events.registry import (
-    SOURCE,
     InstitutionAccredited,
     InstitutionRegistered,
     InstitutionStatusChanged,
     InstitutionVerified,
 )
-from pilar_kit.consumer import Delivery
 from pilar_kit.runtime import Runtime
 from tests.api.cases_harness import (
     MAGELANG,
@@ -26,6 +23,7 @@ from tests.api.cases_harness import (
     Service,
     cases,
     certified_pillar,
+    deliver,
     open_case,
     psks,
     staged,
@@ -37,15 +35,6 @@ __all__ = ["cases"]
 LKS, LK3 = "PSKS-04", "PSKS-06"
 OTHER_NIK = make_nik("33.71.01", 8)
 CHILD_NIK = make_nik("33.71.01", 9)
-
-
-async def _deliver(runtime: Runtime, event: Event, institution_id: UUID, region: str) -> None:
-    """Hand one registry event to cases' handler as its consumer does."""
-    message = wrap(event, source=SOURCE, subject=f"institution/{institution_id}", region=region)
-    delivery = Delivery(message.envelope, message.nats_subject, 1)
-    handler = handlers.registry_events.handlers[type(event)]
-    async with runtime.transaction() as session:
-        await handler(event, delivery, session)  # type: ignore[operator]
 
 
 async def institution(
@@ -69,7 +58,7 @@ async def institution(
         )
         events = [grade, *events] if accreditation_first else [*events, grade]
     for event in events:
-        await _deliver(runtime, event, institution_id, region)
+        await deliver(runtime, event, f"institution/{institution_id}", region)
     return institution_id
 
 
@@ -152,7 +141,7 @@ async def test_a_verified_lk3_takes_a_family_until_it_is_suspended(cases: Servic
     assert chosen.status_code == 201, chosen.text
     assert (chosen.json()["to_id"], chosen.json()["to_kind"]) == (str(lk3), "institution")
     suspended = InstitutionStatusChanged(institution_id=lk3, status=VolunteerStatus.SUSPENDED)
-    await _deliver(runtime, suspended, lk3, VILLAGE)
+    await deliver(runtime, suspended, f"institution/{lk3}", VILLAGE)
     other = await open_case(http, pmks_category="PMKS-25", client_kind="family", nik=OTHER_NIK)
     refused = await _refer(http, other["id"])
     assert (refused.status_code, refused.json()["code"]) == (422, "no_candidate")
