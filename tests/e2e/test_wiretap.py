@@ -47,5 +47,15 @@ def test_a_trace_whose_span_id_is_all_digits_is_not_a_leak() -> None:
     assert leaks([_message("{}", **trace)], SECRETS) == []
 
 
+def test_a_uuid_whose_groups_look_like_a_phone_number_is_not_a_leak() -> None:
+    body = '{"notification_id": "019ab3c4-0855-7095-8123-456789abcdef"}'
+    assert leaks([_message(body)], SECRETS) == []
+
+
+def test_a_phone_number_next_to_a_uuid_is_still_a_leak() -> None:
+    body = '{"id": "019ab3c4-0855-7095-8123-456789abcdef", "note": "0855-7095-8123"}'
+    assert leaks([_message(body)], SECRETS) != []
+
+
 def test_a_nik_dressed_as_a_trace_header_is_still_a_leak() -> None:
     assert leaks([_message("{}", traceparent="3371015508900007")], SECRETS) != []

@@ -21,6 +21,8 @@ NIK_LIKE = re.compile(r"(?<![0-9A-Za-z.])\d{16}(?![0-9A-Za-z])")
 PHONE_LIKE = re.compile(r"(?:\+62|(?<![0-9A-Za-z.])08)[0-9 -]{7,14}\d")
 # a W3C trace context: its random ids are hex and may happen to be all digits
 TRACEPARENT = re.compile(r"[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}")
+# a UUID: random hex groups such as "-0855-7095-8" would otherwise read as a phone number
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -94,7 +96,8 @@ def leaks(messages: Iterable[Seen], secrets: Iterable[str]) -> list[str]:
     for message in messages:
         text = message.text()
         hits = [s for s in secrets if s.lower() in text.lower()]
-        hits += NIK_LIKE.findall(text) + PHONE_LIKE.findall(text)
+        numbers = UUID.sub("<uuid>", text)
+        hits += NIK_LIKE.findall(numbers) + PHONE_LIKE.findall(numbers)
         if hits:
             found.append(f"{message.origin} {message.subject}: {hits}")
     return found
