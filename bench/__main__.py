@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import os
 import sys
 import tempfile
@@ -17,7 +18,7 @@ from nats.js import JetStreamContext
 from bench import env, kit, raw
 from bench.report import RESULTS, KitFigures, Rate, RawFigures, Report, render, write_json
 from pilar_contracts.consumers import ANALYTICS_REGISTRY
-from pilar_kit.natsheaders import install as install_header_parser
+from pilar_kit.natsfast import install as install_nats_fast_paths
 
 DATABASES = ("sqlite", "postgresql")
 
@@ -72,6 +73,18 @@ async def raw_figures(nc: Client, args: argparse.Namespace) -> RawFigures:
     return RawFigures(plain[0], plain[1], shaped_publish=shaped[0], shaped_fetch_ack=shaped[1])
 
 
+async def raw_fast_paths(nc: Client, args: argparse.Namespace) -> Rate:
+    """Raw fetch+ack of kit-shaped messages with the kit's nats-py fast paths (information)."""
+    js = nc.jetstream()
+    await raw.create_stream(js)
+    say(f"raw fetch/ack of {args.events:,} kit-shaped messages on the kit's fast paths ...")
+    await raw.publish_rate(js, kit.KIT_SHAPED, args.events, args.window)
+    max_ack_pending = ANALYTICS_REGISTRY.max_ack_pending
+    rate = await raw.fetch_ack_rate(js, kit.KIT_SHAPED, args.events, args.batch, max_ack_pending)
+    await raw.delete_stream(js)
+    return rate
+
+
 async def raw_pair(
     js: JetStreamContext, shape: raw.Shape, args: argparse.Namespace
 ) -> tuple[Rate, Rate]:
@@ -104,8 +117,6 @@ async def kit_figures(
 async def run(args: argparse.Namespace) -> Report:
     """One full run against a private nats-server in a temp folder."""
     versions = env.versions()
-    # the Runtime's header parser, on both sides: raw and kit parse headers the same way
-    versions["nats-py header parser"] = "pilar_kit" if install_header_parser() else "nats-py"
     pg_version = await env.postgres_version(args.pg_url) if args.only != "sqlite" else None
     if pg_version:
         versions["postgresql"] = pg_version
@@ -125,6 +136,12 @@ async def run(args: argparse.Namespace) -> Report:
                 raw=await raw_figures(nc, args),
                 middlewares=not args.no_middlewares,
             )
+            # raw nats-py as shipped above; the kit runs as the Runtime does, on its fast paths
+            fast = install_nats_fast_paths()
+            versions["kit's nats-py fast paths"] = "installed" if fast else "not installed"
+            if fast:
+                fast_fetch_ack = await raw_fast_paths(nc, args)
+                report.raw = dataclasses.replace(report.raw, fast_fetch_ack=fast_fetch_ack)
             await _kit_runs(report, Path(tmp), nc, server.url, args, pg_version)
         finally:
             await nc.close()

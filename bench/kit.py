@@ -33,7 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bench import env, raw
 from bench.profiling import profiled
-from bench.raw import Message, Shape, warm_up
+from bench.raw import WARMUP_SUBJECT, Message, Shape
 from bench.report import KitFigures, Rate
 from pilar_contracts import Outgoing, wrap
 from pilar_contracts.consumers import ANALYTICS_REGISTRY
@@ -46,6 +46,7 @@ from pilar_kit.leader import Leadership
 from pilar_kit.metrics import KitMetrics
 from pilar_kit.outbox import Outbox, outbox_table
 from pilar_kit.provision import consumer_config, stream_config
+from pilar_kit.publisher import WindowPublisher
 from pilar_kit.relay import Relay
 from pilar_kit.runtime import guard_fetch
 from pilar_kit.settings import ServiceSettings
@@ -137,7 +138,7 @@ async def measure(name: str, url: str, nc: Client, nats_url: str, options: Optio
         sessions = session_factory(engine)
         staging = await stage(sessions, options.count)
         with profiled(_profile_path(options, name, "relay")):
-            relay = await relay_rate(sessions, js, options)
+            relay = await relay_rate(sessions, nc, options)
         with profiled(_profile_path(options, name, "consume")):
             consume = await consume_rate(sessions, nc, nats_url, options)
         await verify(sessions, js, options.count)
@@ -178,18 +179,20 @@ async def stage(sessions: async_sessionmaker[AsyncSession], count: int) -> Rate:
 
 
 async def relay_rate(
-    sessions: async_sessionmaker[AsyncSession], js: JetStreamContext, options: Options
+    sessions: async_sessionmaker[AsyncSession], nc: Client, options: Options
 ) -> Rate:
     """Time ``Relay.publish_pending()`` rounds until the outbox is empty."""
+    publisher = WindowPublisher(nc)
     relay = Relay(
         table=OUTBOX,
         sessions=sessions,
-        jetstream=js,
+        publisher=publisher,
         metrics=KitMetrics(CollectorRegistry(), SERVICE),
         leadership=Leadership(),
         window=options.window,
     )
-    await warm_up(js)  # a long-running relay has long set up its PubAck inbox
+    # a long-running relay has long subscribed to its PubAcks
+    await publisher.publish([(WARMUP_SUBJECT, b"warm-up", {})], 5.0)
     published = 0
     cpu, started = time.process_time(), time.perf_counter()
     while batch := await relay.publish_pending():

@@ -121,6 +121,21 @@ def integration_permissions(integration: Integration) -> dict[str, Any]:
     return {"publish": {"deny": [">"]}, "subscribe": {"allow": [events, deliveries]}}
 
 
+def leaf_permissions() -> dict[str, Any]:
+    """What a province's leaf node may exchange with the hub: JetStream sourcing, nothing more.
+
+    Towards the province go the hub's requests to a province's JetStream API (``$JS.<domain>``),
+    flow-control answers and loop detection; from it come the sourced messages (``$JS.S``) and
+    the answers to the hub's consumer requests (``$JSC.R``). Without this, whoever runs a leaf
+    node would hold every right of the PILAR account on the hub: ``$JS.hub.API`` to read
+    PILAR_PRIVATE or delete a national stream, or events published into national streams.
+    """
+    return {
+        "publish": {"allow": ["$JS.S.>", "$JSC.R.>"]},
+        "subscribe": {"allow": ["$JS.*.API.>", "$JS.FC.>", "$LDS.>"]},
+    }
+
+
 def _user(name: str, permissions: dict[str, Any] | None = None) -> dict[str, Any]:
     user: dict[str, Any] = {"user": name, "password": password(name)}
     if permissions is not None:
@@ -136,8 +151,8 @@ def accounts_config(listed: list[Integration] | None = None) -> dict[str, Any]:
         {"# ops: provisioning, federation and dead-letter replay; not for services": None},
         _user("ops"),
         *(_user(service, service_permissions(service)) for service in SERVICES),
-        {"# leaf: provincial leaf nodes bind their PILAR account to this one": None},
-        _user("leaf"),
+        {"# leaf: provincial leaf nodes bind their PILAR account here, for sourcing only": None},
+        _user("leaf", leaf_permissions()),
     ]
     imports = [
         {"stream": {"account": "PILAR", "subject": PUBLIC_EVENTS}},

@@ -77,6 +77,20 @@ def test_the_schema_check_rejects_what_compose_would_reject() -> None:
     assert not compose_validator().is_valid(broken)
 
 
+def test_the_stack_is_the_production_like_one(compose: dict[str, Any]) -> None:
+    images = {name: s["image"].rsplit(":", 1)[0] for name, s in services(compose).items()}
+    expected = {
+        **dict.fromkeys(("nats-1", "nats-2", "nats-3"), "nats"),
+        **{name: f"pilar/{name}" for name in SERVICES},
+        **{f"{name}-db": "postgres" for name in SERVICES},
+        "prometheus": "prom/prometheus",
+        "grafana": "grafana/grafana",
+        "otel-collector": "otel/opentelemetry-collector-contrib",
+        "jaeger": "jaegertracing/jaeger",  # the trace viewer
+    }
+    assert {name: images.get(name) for name in expected} == expected
+
+
 def test_every_required_variable_is_in_the_example_env_and_none_is_stale() -> None:
     example = env_file(ENV_EXAMPLE)
     variables = referenced_variables(raw_compose())

@@ -149,6 +149,15 @@ def test_production_runs_two_replicas_behind_a_disruption_budget(service: str) -
     assert find(objects, "PodDisruptionBudget", "nats")["spec"]["maxUnavailable"] == 1
 
 
+def test_production_spreads_the_nats_nodes_over_machines_and_zones() -> None:
+    pod = find(render("production"), "StatefulSet", "nats")["spec"]["template"]["spec"]
+    (apart,) = pod["affinity"]["podAntiAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]
+    assert apart["topologyKey"] == "kubernetes.io/hostname"
+    (zones,) = pod["topologySpreadConstraints"]
+    assert (zones["topologyKey"], zones["maxSkew"]) == ("topology.kubernetes.io/zone", 1)
+    assert zones["labelSelector"]["matchLabels"] == {"app.kubernetes.io/name": "nats"}
+
+
 def test_production_images_are_pinned() -> None:
     for workload in (o for o in render("production") if o["kind"] in WORKLOADS):
         for container in containers(workload):

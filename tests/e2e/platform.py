@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,6 +60,26 @@ class Platform:
             stderr=log,
         )
 
+    def launch(
+        self, services: Sequence[str], nats_url: str, databases: Mapping[str, str], smtp_port: int
+    ) -> None:
+        """Start services on free ports, each against its database (without waiting for them)."""
+        for service, port in zip(services, free_ports(len(services)), strict=True):
+            database = databases[service]
+            self.envs[service] = _env(service, port, nats_url, database, smtp_port, self.folder)
+            self.start(service)
+            self.urls[service] = f"http://127.0.0.1:{port}"
+
+    def stop_all(self) -> None:
+        """Terminate every service; kill one that has not stopped within 15 s."""
+        for proc in self.procs.values():
+            proc.terminate()
+        for proc in self.procs.values():
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
     def kill(self, service: str) -> None:
         """SIGKILL one service: no shutdown, no flush, as when a machine dies."""
         self.procs[service].kill()
@@ -97,21 +117,11 @@ def running_platform(
     """Start the four services, wait until each is ready, stop them afterwards."""
     platform = Platform(folder)
     try:
-        for service, port in zip(SERVICES, free_ports(len(SERVICES)), strict=True):
-            env = _env(service, port, nats_url, database_urls[service], smtp_port, folder)
-            platform.envs[service] = env
-            platform.start(service)
-            platform.urls[service] = f"http://127.0.0.1:{port}"
+        platform.launch(SERVICES, nats_url, database_urls, smtp_port)
         asyncio.run(_wait_ready(platform))
         yield platform
     finally:
-        for proc in platform.procs.values():
-            proc.terminate()
-        for proc in platform.procs.values():
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        platform.stop_all()
 
 
 async def _wait_ready(platform: Platform, timeout: float = 60) -> None:

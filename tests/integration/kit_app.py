@@ -58,6 +58,7 @@ from pilar_kit.inbox import inbox_table
 from pilar_kit.leader import Leadership, leadership_for
 from pilar_kit.metrics import KitMetrics
 from pilar_kit.outbox import Outbox, outbox_table
+from pilar_kit.publisher import WindowPublisher
 from pilar_kit.relay import Relay
 
 SERVICE = "kittest"
@@ -275,7 +276,7 @@ class KitApp:
 
     def relay(
         self,
-        js: JetStreamContext,
+        js: JetStreamContext | WindowPublisher,
         *,
         window: int = 100,
         ack_timeout: float = 2.0,
@@ -287,7 +288,7 @@ class KitApp:
         relay = Relay(
             table=OUTBOX,
             sessions=self.sessions,
-            jetstream=js,
+            publisher=js if isinstance(js, WindowPublisher) else WindowPublisher(js._nc),
             metrics=self.metrics,
             leadership=leadership,
             window=window,

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import AsyncIterator
-from typing import Any, cast
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
@@ -22,6 +22,7 @@ from pilar_contracts.consumers import ANALYTICS_REGISTRY
 from pilar_contracts.streams import REGISTRY, STREAMS, StreamSpec
 from pilar_kit.natsserver import NatsServer
 from pilar_kit.provision import provision
+from pilar_kit.publisher import Message, WindowPublisher
 from pilar_kit.relay import RelayIncompleteError
 from tests.integration.kit_app import (
     CERTIFICATIONS,
@@ -175,31 +176,29 @@ async def test_rolled_back_transaction_stages_and_publishes_nothing(
     assert msg.headers["ce-id"] == str(kept.envelope.id)
 
 
-class StagingDuringPublish:
-    """A JetStream context that commits one more event while the relay publishes its first."""
+class StagingDuringPublish(WindowPublisher):
+    """A publisher that commits one more event while the relay publishes its first window."""
 
-    def __init__(self, js: JetStreamContext, app: KitApp, late: Outgoing) -> None:
-        self.js, self.app, self.late = js, app, late
+    def __init__(self, nc: Client, app: KitApp, late: Outgoing) -> None:
+        super().__init__(nc)
+        self.app, self.late = app, late
         self.staged = False
 
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.js, name)
-
-    async def publish_async(self, *args: Any, **kwargs: Any) -> Any:
+    async def publish(self, messages: Sequence[Message], ack_seconds: float) -> list[bool]:
         """Publish; the first time, another transaction commits an event meanwhile."""
         if not self.staged:
             self.staged = True
             await self.app.stage(self.late)  # commits, and wakes the relay mid-round
-        return await self.js.publish_async(*args, **kwargs)
+        return await super().publish(messages, ack_seconds)
 
 
 async def test_a_commit_during_a_relay_round_wakes_the_next_round(app: KitApp, nc: Client) -> None:
     js = nc.jetstream()
     await provision(js, consumers=[])
     first, late = certified(), certified()
-    staging = StagingDuringPublish(js, app, late)
+    staging = StagingDuringPublish(nc, app, late)
     # no polling to fall back on: only the wake-up after commit can publish ``late``
-    relay = app.relay(cast(JetStreamContext, staging), poll_seconds=3600)
+    relay = app.relay(staging, poll_seconds=3600)
     task = asyncio.create_task(relay.run())
     try:
         await app.stage(first)

@@ -59,6 +59,13 @@ class Servers:
 
     monitors: dict[str, int] = field(default_factory=dict)  # monitoring port per server name
 
+    async def varz(self, server: str) -> dict[str, Any]:
+        """The server's /varz: its configuration as running."""
+        url = f"http://127.0.0.1:{self.monitors[server]}/varz"
+        body = await asyncio.to_thread(lambda: urllib.request.urlopen(url, timeout=5).read())
+        found: dict[str, Any] = json.loads(body)
+        return found
+
     async def leaf_links(self, server: str, count: int) -> bool:
         """True when ``server`` has exactly ``count`` leaf node connections (its /leafz)."""
         url = f"http://127.0.0.1:{self.monitors[server]}/leafz"
@@ -93,7 +100,12 @@ async def hub_cluster(tmp_path: Path, passwords: dict[str, str]) -> AsyncIterato
     for name, node_ports in per_node.items():
         config = hub_node(_node(name, node_ports, routes), accounts=accounts_from(cluster.folder))
         cluster.add(name, render(config), node_ports[0])
-    servers = Servers(cluster, passwords, {name: p[0] for name, p in per_node.items()})
+    servers = Servers(
+        cluster,
+        passwords,
+        ports={name: p[0] for name, p in per_node.items()},
+        monitors={name: p[1] for name, p in per_node.items()},
+    )
     try:
         cluster.start()
         for name in NODES:

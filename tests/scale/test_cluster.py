@@ -1,7 +1,8 @@
 """The national hub as deployed: three nodes, R3 streams, ``sync_interval: always``, accounts.
 
-kill -9 of the stream leader while events flow through the outbox, relay and a consumer read
-model; the node comes back and catches up; every event is applied exactly once.
+kill -9 of the stream leader while events flow through the outbox, relay and two read models
+(two durable consumers of the same stream, as analytics and cases both read registry events);
+the node comes back and catches up; every event is applied exactly once in each read model.
 """
 
 from __future__ import annotations
@@ -30,7 +31,10 @@ from tests.scale.flows import all_published, applied_at_least, assert_applied_ex
 
 pytestmark = pytest.mark.integration
 
-SPEC = consumer_spec("national-analytics", ack_wait=3)
+READ_MODELS = (
+    consumer_spec("national-analytics", ack_wait=3),
+    consumer_spec("national-cases", ack_wait=3),
+)
 
 
 @pytest.fixture
@@ -55,10 +59,17 @@ async def replicas_current(js: JetStreamContext, stream: str) -> bool:
 async def test_stream_leader_killed_mid_stream_loses_nothing_and_doubles_nothing(
     hub_cluster: Servers, app: KitApp
 ) -> None:
+    for node in NODES:  # the durability the notes ask for case events, as the servers run it
+        assert (await hub_cluster.varz(node))["jetstream"]["config"]["sync_always"] is True
     admin = await connect(hub_cluster.url(NODES[0]))
     try:
-        await provision(admin.jetstream(), streams=[REGISTRY], consumers=[SPEC], replicas=3)
-        info = await admin.jetstream().stream_info(REGISTRY.name)
+        js = admin.jetstream()
+        await provision(js, streams=[REGISTRY], consumers=list(READ_MODELS), replicas=3)
+        info = await js.stream_info(REGISTRY.name)
+        for spec in READ_MODELS:
+            consumer = await js.consumer_info(spec.stream, spec.durable)
+            assert consumer.cluster is not None
+            assert len(consumer.cluster.replicas or []) == len(NODES) - 1  # R3 consumer state
     finally:
         await admin.close()
     assert info.config.num_replicas == 3
@@ -70,24 +81,26 @@ async def test_stream_leader_killed_mid_stream_loses_nothing_and_doubles_nothing
     nc = await connect(hub_cluster.url(survivor))
     js = nc.jetstream()
     producer = Producer(app)
-    processor = app.processor(SPEC, CertifiedHandler(SPEC.durable, faults=False))
+    processors = [app.processor(s, CertifiedHandler(s.durable, faults=False)) for s in READ_MODELS]
     try:
         async with (
-            consuming(hub_cluster.url(survivor), processor),
+            consuming(hub_cluster.url(survivor), *processors),
             relaying(app.relay(js, window=50, ack_timeout=2.0)),
         ):
             producer.start()
             try:
-                await applied_at_least(app, SPEC.durable, 50)
+                await applied_at_least(app, READ_MODELS[0].durable, 50)
                 hub_cluster.cluster[victim].kill()  # SIGKILL the stream leader mid-stream
                 await producer.staged_at_least(producer.staged + 50)
-                await applied_at_least(app, SPEC.durable, producer.staged - 25)  # R3 carries on
+                for spec in READ_MODELS:  # R3 carries on without the old leader
+                    await applied_at_least(app, spec.durable, producer.staged - 25)
                 await asyncio.to_thread(hub_cluster.cluster[victim].restart)
                 await producer.staged_at_least(producer.staged + 50)
             finally:
                 await producer.stop()
             await all_published(app)
-            await assert_applied_exactly_once(app, js, SPEC, await app.staged_ids())
+            for spec in READ_MODELS:
+                await assert_applied_exactly_once(app, js, spec, await app.staged_ids())
         await wait_until(lambda: replicas_current(js, REGISTRY.name), "the killed node caught up")
         state = (await js.stream_info(REGISTRY.name)).state
         assert state.messages == producer.staged  # the stream itself holds no duplicate

@@ -15,10 +15,14 @@ from pathlib import Path
 
 import pytest
 from nats.aio.client import Client
+from nats.errors import NoRespondersError
+from nats.js.errors import ServiceUnavailableError
 from sqlalchemy import select
 
 from deploy.nats.federation import federate
-from pilar_contracts.streams import REGISTRY
+from pilar_contracts.events.registry import ContactChanged
+from pilar_contracts.streams import PRIVATE, REGISTRY
+from pilar_contracts.subjects import event_subject
 from pilar_kit.provision import provision
 from tests.integration.flows import Producer, relaying
 from tests.integration.kit_app import (
@@ -39,6 +43,7 @@ pytestmark = pytest.mark.integration
 LOCAL = consumer_spec("province-analytics", ack_wait=3)
 NATIONAL = consumer_spec("national-analytics", ack_wait=3)
 ELSEWHERE = "31"  # DKI Jakarta: events the hub's own services publish
+CONTACT = event_subject(ContactChanged.kind.type_name, f"{ELSEWHERE}.71", private=True)
 
 
 async def kit_app(path: Path) -> KitApp:
@@ -130,3 +135,28 @@ async def test_province_works_through_a_cut_link_and_the_nation_catches_up_exact
         assert await per_province(province, LOCAL.durable) == {PROVINCE: in_province.staged}
         assert await stored(hub, ">") == in_province.staged + at_hub.staged
         assert hub_and_leaf.link.connections >= 2  # the leaf really reconnected through the link
+
+
+async def test_a_province_reaches_the_hub_only_through_sourcing(hub_and_leaf: HubAndLeaf) -> None:
+    async with AsyncExitStack() as stack:
+        leaf = await connect(hub_and_leaf.url("leaf"))  # the province's ops: all rights locally
+        hub = await connect(hub_and_leaf.url("hub"))
+        stack.push_async_callback(leaf.close)
+        stack.push_async_callback(hub.close)
+        await provision(hub.jetstream(), streams=[REGISTRY, PRIVATE], consumers=[])
+        await hub.jetstream().publish(CONTACT, b"{}")
+        national = leaf.jetstream(domain="hub", timeout=1.0)  # the hub's API, across the link
+        await wait_until(partial(hub_and_leaf.leaf_links, "hub", 1), "the leaf linked")
+        for attempt in (
+            national.stream_info(REGISTRY.name),
+            national.get_msg(PRIVATE.name, 1),
+            national.delete_stream(REGISTRY.name),
+        ):
+            with pytest.raises((NoRespondersError, ServiceUnavailableError, TimeoutError)):
+                await attempt
+        event = certified(region=f"{PROVINCE}.71")
+        await leaf.publish(event.nats_subject, event.body)  # a core message, not sourcing
+        await leaf.flush()
+        await hub.flush()
+        assert (await hub.jetstream().stream_info(REGISTRY.name)).state.messages == 0
+        assert (await hub.jetstream().stream_info(PRIVATE.name)).state.messages == 1

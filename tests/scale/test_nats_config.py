@@ -40,6 +40,19 @@ def test_every_consumer_is_reachable_by_its_own_service_alone() -> None:
         assert not any(x.startswith("pilar.private.>") for x in subjects)
 
 
+def test_every_service_publishes_its_own_events_and_dead_letters_only() -> None:
+    for service in SERVICES:
+        allowed = service_permissions(service)["publish"]["allow"]
+        events = [s for s in allowed if s.startswith("pilar.") and not s.startswith("pilar.dlq.")]
+        assert events, service
+        own = (f"pilar.{service}.", f"pilar.private.{service}.")
+        assert [s for s in events if not s.startswith(own)] == [], service
+        dead = {s.removeprefix("pilar.dlq.") for s in allowed if s.startswith("pilar.dlq.")}
+        assert {d.split("-")[0] for d in dead} <= {service}, service
+        assert not any(s.startswith((">", "pilar.>", "pilar.*")) for s in allowed), service
+        assert service_permissions(service)["subscribe"]["allow"] == [f"_INBOX.{service}.>"]
+
+
 def test_integrations_publish_nothing_and_read_one_province() -> None:
     for integration in integrations():
         permissions = integration_permissions(integration)

@@ -34,6 +34,7 @@ from pilar_contracts.subjects import validate_region
 from pilar_kit.deadletters import dead_letter
 from pilar_kit.inbox import claim
 from pilar_kit.metrics import KitMetrics
+from pilar_kit.natsfast import ack_all
 
 log = logging.getLogger("pilar.consumer")
 tracer = trace.get_tracer("pilar.kit.consumer")
@@ -160,10 +161,8 @@ class BatchProcessor:
                 for item in ready:
                     await self._apply_alone(item)
             else:
-                for item in ready:
-                    await item.msg.ack()
-        for msg in skipped:
-            await msg.ack()
+                await ack_all([item.msg for item in ready])
+        await ack_all(skipped)
 
     def decode(self, msg: Msg) -> Ready | None:
         """Return the decoded message, None when this consumer has no handler for it."""

@@ -14,13 +14,13 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from nats.js import JetStreamContext
 from sqlalchemy import BigInteger, Table, any_, bindparam, delete, func, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from pilar_kit.leader import Leadership
 from pilar_kit.metrics import KitMetrics
+from pilar_kit.publisher import WindowPublisher
 
 log = logging.getLogger("pilar.relay")
 BACKLOG_COUNT_SECONDS = 1.0
@@ -34,7 +34,7 @@ class Relay:
         *,
         table: Table,
         sessions: async_sessionmaker[AsyncSession],
-        jetstream: JetStreamContext,
+        publisher: WindowPublisher,
         metrics: KitMetrics,
         leadership: Leadership,
         window: int = 500,
@@ -42,7 +42,8 @@ class Relay:
         ack_timeout: float = 5.0,
         retention: timedelta = timedelta(days=7),
     ) -> None:
-        self.table, self.sessions, self.js = table, sessions, jetstream
+        self.table, self.sessions = table, sessions
+        self.publisher = publisher
         self.metrics, self.leadership = metrics, leadership
         self.window, self.poll_seconds, self.ack_timeout = window, poll_seconds, ack_timeout
         self.retention = retention
@@ -131,18 +132,13 @@ class Relay:
             return rows
 
     async def _publish(self, rows: list[Any]) -> list[int]:
-        futures = []
-        for row in rows:  # sent in id order on one connection: JetStream stores them in order
-            futures.append(
-                await self.js.publish_async(row.subject, row.payload, headers=row.headers)
-            )
-        done, pending = await asyncio.wait(futures, timeout=self.ack_timeout)
-        for future in pending:
-            future.cancel()
+        # sent in id order on one connection: JetStream stores them in order
+        messages = [(row.subject, row.payload, row.headers) for row in rows]
+        stored = await self.publisher.publish(messages, self.ack_timeout)
         now = datetime.now(UTC)
         acked = []
-        for row, future in zip(rows, futures, strict=True):
-            if future not in done or future.exception() is not None:
+        for row, ok in zip(rows, stored, strict=True):
+            if not ok:
                 # Only the leading run counts as sent: the rest is published again, in order,
                 # next round (JetStream drops the copies it already stored, by Nats-Msg-Id).
                 break
