@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -101,6 +102,24 @@ def test_an_expired_token_is_refused(issuer: TokenIssuer) -> None:
 )
 def test_a_foreign_token_is_refused(issuer: TokenIssuer, other: TokenIssuer, reason: str) -> None:
     assert refusal(issuer.verifier(), other.issue(MAGELANG)) == reason
+
+
+def test_a_token_verified_once_is_still_refused_once_it_expires() -> None:
+    verifier = TokenVerifier(secret=SECRET, leeway_seconds=0)
+    expires = datetime.now(UTC) + timedelta(seconds=1)
+    token = jwt.encode(claims(exp=expires), SECRET)
+    assert verifier.verify(token).subject == "op-1"
+    assert verifier.verify(token).subject == "op-1"  # remembered: not decoded again
+    time.sleep(max(0.0, (expires - datetime.now(UTC)).total_seconds()) + 0.1)
+    assert refusal(verifier, token) == "token expired"
+
+
+def test_a_remembered_token_is_no_excuse_for_another_one() -> None:
+    verifier = TokenVerifier(secret=SECRET)
+    good = jwt.encode(claims(), SECRET)
+    assert verifier.verify(good).subject == "op-1"
+    forged = jwt.encode(claims(sub="op-2"), "another-secret-long-enough-for-hs256")
+    assert refusal(verifier, forged) == "bad signature"
 
 
 @pytest.mark.parametrize(

@@ -25,7 +25,7 @@ class Rejected(Exception):  # noqa: N818  a domain verdict, not a crash
         self.message, self.code, self.status, self.details = message, code, status, details
 
 
-def _runtime(request: Request) -> Runtime:
+async def _runtime(request: Request) -> Runtime:  # async: a plain def costs a thread hand-off
     runtime: Runtime = request.app.state.runtime
     return runtime
 

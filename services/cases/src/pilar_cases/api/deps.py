@@ -27,7 +27,7 @@ class CasesContext:
     metrics: CasesMetrics
 
 
-def _context(request: Request) -> CasesContext:
+async def _context(request: Request) -> CasesContext:  # async: no worker thread per request
     context: CasesContext = request.app.state.cases
     return context
 

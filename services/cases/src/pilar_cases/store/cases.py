@@ -4,12 +4,21 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pilar_cases.domain import Assessment, Case, CaseStatus, ClientKind, Consent, RiskLevel, Stage
 from pilar_cases.store.tables import CaseRow
 from pilar_contracts.events.fields import Urgency
+
+CASES = CaseRow.metadata.tables[CaseRow.__tablename__]
+# Built once: every intake runs both, and a statement object remembers its cache key
+_ADD = CASES.insert()
+_OF_CLIENT = (
+    select(CASES.c.id, CASES.c.region)
+    .where(CASES.c.client_ref == bindparam("client_ref"))
+    .order_by(CASES.c.opened_at, CASES.c.id)
+)
 
 
 class ConcurrentChange(RuntimeError):  # noqa: N818
@@ -92,17 +101,12 @@ class Cases:
 
     async def of_client(self, client_ref: str) -> list[tuple[UUID, str]]:
         """Every case of a client, as (case id, region), oldest first."""
-        query = (
-            select(CaseRow.id, CaseRow.region)
-            .where(CaseRow.client_ref == client_ref)
-            .order_by(CaseRow.opened_at, CaseRow.id)
-        )
-        return [(row.id, row.region) for row in (await self.session.execute(query)).all()]
+        rows = await self.session.execute(_OF_CLIENT, {"client_ref": client_ref})
+        return [(row.id, row.region) for row in rows.all()]
 
     async def add(self, case: Case) -> None:
-        """Insert a newly opened case."""
-        self.session.add(CaseRow(**case_values(case)))
-        await self.session.flush()
+        """Insert a newly opened case (a plain INSERT: no unit-of-work flush, no ORM bulk path)."""
+        await self.session.execute(_ADD, [case_values(case)])
 
     async def save(self, case: Case) -> None:
         """Write the mutable state; refuse if someone changed the case since it was loaded."""

@@ -11,6 +11,10 @@ from pilar_cases.domain import ClientKind, PersonalData
 from pilar_cases.keyring import Keyring, Unreadable
 from pilar_cases.store.tables import ClientKeyRow, ClientRow
 
+CLIENTS = ClientRow.metadata.tables[ClientRow.__tablename__]
+CLIENT_KEYS = ClientKeyRow.metadata.tables[ClientKeyRow.__tablename__]
+_ADD_CLIENTS, _ADD_KEYS = CLIENTS.insert(), CLIENT_KEYS.insert()  # built once, cache key kept
+
 
 class Clients:
     """Clients' personal data in one session; plaintext exists only in memory, never in a row."""
@@ -55,17 +59,38 @@ class Clients:
         plain = personal.to_bytes()
         row = await self.session.get(ClientRow, client_ref) if known else None
         if row is None:  # a new client: no key can exist yet, so none is looked up
-            key = self.keyring.new_data_key()
-            sealed = self.keyring.seal(key, client_ref, plain)
-            self.session.add(
-                ClientRow(client_ref=client_ref, kind=kind.value, sealed=sealed, updated_at=now)
-            )
-            await self.session.flush()  # the key row refers to the client row
-            self._stage_key(client_ref, key, now)
+            await self.add_new([(client_ref, kind, personal)], now)
             return
         key = await self._data_key(client_ref, now)
         row.kind, row.updated_at, row.erased_at = kind.value, now, None
         row.sealed = self.keyring.seal(key, client_ref, plain)
+
+    async def add_new(
+        self, clients: list[tuple[str, ClientKind, PersonalData]], now: datetime
+    ) -> None:
+        """Insert clients not yet known, each sealed under a fresh data key of its own.
+
+        Two plain INSERTs (clients, then the keys that refer to them): no unit-of-work flush and
+        no ORM bulk path, as the rows are not read back in this transaction.
+        """
+        rows, keys = [], []
+        for ref, kind, personal in clients:
+            key = self.keyring.new_data_key()
+            sealed = self.keyring.seal(key, ref, personal.to_bytes())
+            rows.append(
+                {"client_ref": ref, "kind": kind.value, "sealed": sealed, "updated_at": now}
+            )
+            keys.append(
+                {
+                    "client_ref": ref,
+                    "wrapped_key": self.keyring.wrap(key, ref),
+                    "master_key_id": self.keyring.master_key_id,
+                    "created_at": now,
+                }
+            )
+        if rows:
+            await self.session.execute(_ADD_CLIENTS, rows)
+            await self.session.execute(_ADD_KEYS, keys)
 
     async def read(self, client_ref: str) -> PersonalData | None:
         """Open a client's personal data; None once erased (its key is gone)."""

@@ -13,7 +13,7 @@ from pilar_cases.domain import Case, ClientKind, PersonalData
 from pilar_cases.keyring import Keyring
 from pilar_cases.store.cases import case_values
 from pilar_cases.store.clients import Clients
-from pilar_cases.store.tables import CaseRow, ClientKeyRow, ClientRow
+from pilar_cases.store.tables import CaseRow, ClientRow
 
 
 async def cases_of_disaster(
@@ -43,22 +43,8 @@ async def keep_clients(
     for ref in known:  # a client with cases elsewhere keeps the key it has
         kind, personal = unique.pop(ref)
         await Clients(session, keyring).keep(ref, kind, personal, now)
-    rows, keys = [], []
-    for ref, (kind, personal) in unique.items():
-        key = keyring.new_data_key()
-        sealed = keyring.seal(key, ref, personal.to_bytes())
-        rows.append({"client_ref": ref, "kind": kind.value, "sealed": sealed, "updated_at": now})
-        keys.append(
-            {
-                "client_ref": ref,
-                "wrapped_key": keyring.wrap(key, ref),
-                "master_key_id": keyring.master_key_id,
-                "created_at": now,
-            }
-        )
-    if rows:
-        await session.execute(insert(ClientRow), rows)
-        await session.execute(insert(ClientKeyRow), keys)
+    new = [(ref, kind, personal) for ref, (kind, personal) in unique.items()]
+    await Clients(session, keyring).add_new(new, now)
 
 
 async def add_cases(session: AsyncSession, cases: list[Case]) -> None:

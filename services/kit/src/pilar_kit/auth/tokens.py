@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -15,6 +16,8 @@ JWKS_ALGORITHMS = ("RS256", "PS256", "ES256", "EdDSA")
 MIN_SECRET_BYTES = 32
 MAX_TOKEN_CHARS = 8192
 _REQUIRED_CLAIMS = ["sub", "iss", "aud", "exp", "iat"]
+REMEMBERED_TOKENS = 4096  # a client sends the same token on every call until it expires
+REMEMBER_SECONDS = 300.0  # a key the provider withdrew stops counting within this long
 
 # Most specific first: InvalidSignatureError is a DecodeError, and so on.
 _JWT_REASONS: tuple[tuple[type[jwt.PyJWTError], str], ...] = (
@@ -77,9 +80,25 @@ class TokenVerifier:
         self._role_claims = tuple(dict.fromkeys((role_claim, "role")))
         self._region_claims = tuple(dict.fromkeys((region_claim, "region")))
         self._leeway = leeway_seconds
+        self._remembered: dict[str, tuple[Principal, float]] = {}
+
+    @property
+    def fetches_keys(self) -> bool:
+        """Tell whether verifying may fetch the provider's signing keys (network I/O)."""
+        return self._jwks is not None
+
+    def remembered(self, token: str) -> Principal | None:
+        """The principal of a token verified lately and not yet expired, else None."""
+        known = self._remembered.get(token)
+        if known is None or time.time() >= known[1]:
+            return None
+        return known[0]
 
     def verify(self, token: str) -> Principal:
         """Check signature, expiry, issuer, audience, role and region; return the principal."""
+        known = self.remembered(token)
+        if known is not None:  # verifying a JWT costs ~0.1 ms, a lookup nothing
+            return known
         if len(token) > MAX_TOKEN_CHARS:
             raise AuthError("token too long")
         try:
@@ -94,7 +113,14 @@ class TokenVerifier:
             )
         except jwt.PyJWTError as error:
             raise AuthError(_reason_for_jwt_error(error)) from error
-        return self._principal(claims)
+        principal = self._principal(claims)
+        self._remember(token, principal, float(claims["exp"]))
+        return principal
+
+    def _remember(self, token: str, principal: Principal, expires: float) -> None:
+        if len(self._remembered) >= REMEMBERED_TOKENS:
+            self._remembered.clear()  # a crude bound: the next calls verify afresh
+        self._remembered[token] = (principal, min(expires, time.time() + REMEMBER_SECONDS))
 
     def _signing_key(self, token: str) -> str | jwt.PyJWK:
         if self._jwks is not None:
