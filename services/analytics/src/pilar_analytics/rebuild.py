@@ -5,18 +5,25 @@ by the same projections as the live consumers, ``rebuild_chunk`` to a transactio
 in the inbox under the durable's name, so the live consumer later skips what replay applied.
 While one chunk is written the next is fetched and decoded. Stop the service first: its watch
 could announce thresholds from half-built figures.
+
+A replay is a bulk load: the read models' secondary indexes are dropped for it and built again
+at the end (one sort each instead of a random insert per row and index), SQLite gets a page cache
+of up to 256 MiB, and the cyclic garbage collector stops rescanning the process's long-lived
+objects on every full pass (a third of the replay's CPU otherwise).
 """
 
 from __future__ import annotations
 
 import asyncio
+import gc
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 import nats
 import nats.errors
@@ -24,15 +31,15 @@ from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from prometheus_client import CollectorRegistry
-from sqlalchemy import delete
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import Connection, Index, delete, event
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from pilar_analytics.handlers import ROUTERS
 from pilar_analytics.projections import project
 from pilar_analytics.store import READ_MODELS
 from pilar_analytics.store.tables import inbox
 from pilar_kit.consumer import BatchProcessor, EventRouter, PoisonError, Ready
-from pilar_kit.db import create_engine, session_factory
+from pilar_kit.db import create_engine, is_sqlite, session_factory
 from pilar_kit.inbox import claim
 from pilar_kit.metrics import KitMetrics
 from pilar_kit.migrations import upgrade
@@ -40,6 +47,8 @@ from pilar_kit.settings import ServiceSettings
 
 FETCH = 1000
 IDLE_SECONDS = 2.0
+SQLITE_CACHE_KIB = 256 * 1024  # an upper bound: SQLite takes pages only as it reads them
+GC_YOUNG_THRESHOLD = 50_000  # allocations between young collections (the default is 700)
 
 
 @dataclass
@@ -76,23 +85,88 @@ async def rebuild(
     settings: ServiceSettings, migrations: Path, *, out: TextIO = sys.stderr
 ) -> list[Replayed]:
     """Empty the read models and replay the registry, cases and notifications streams."""
-    engine = create_engine(settings.database("analytics"))
+    engine = _engine(settings.database("analytics"))
     try:
         await upgrade(engine, migrations)
         sessions = session_factory(engine)
-        await empty(sessions, ROUTERS)
         nc = await nats.connect(settings.nats_url, name="pilar-analytics-rebuild")
         try:
             chunk = getattr(settings, "rebuild_chunk", 2000)
             js = nc.jetstream()
-            return [
-                await replay(router, js, Applier(sessions, router.spec.durable), chunk, out)
-                for router in ROUTERS
-            ]
+            async with without_indexes(engine):
+                await empty(sessions, ROUTERS)
+                with _bulk_allocation():
+                    return [
+                        await replay(router, js, Applier(sessions, router.spec.durable), chunk, out)
+                        for router in ROUTERS
+                    ]
         finally:
             await nc.close()
     finally:
         await engine.dispose()
+
+
+def _engine(url: str) -> AsyncEngine:
+    """The database; on SQLite with a page cache that holds the tables being loaded."""
+    engine = create_engine(url)
+    if is_sqlite(url):
+        event.listen(engine.sync_engine, "connect", _large_cache)
+    return engine
+
+
+def _large_cache(dbapi_conn: Any, _record: object) -> None:
+    """Let SQLite keep the read models' pages in memory while it fills them."""
+    cursor = dbapi_conn.cursor()
+    cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
+    cursor.close()
+
+
+def secondary_indexes() -> list[Index]:
+    """The read models' indexes other than their primary keys."""
+    return [index for table in READ_MODELS for index in sorted(table.indexes, key=_name)]
+
+
+def _name(index: Index) -> str:
+    """An index's name, to drop and create them in a stable order."""
+    return str(index.name)
+
+
+@asynccontextmanager
+async def without_indexes(engine: AsyncEngine) -> AsyncIterator[None]:
+    """Drop the secondary indexes for the block and build them again after it, even on failure."""
+    indexes = secondary_indexes()
+    async with engine.begin() as conn:
+        await conn.run_sync(_each, indexes, "drop")
+    try:
+        yield
+    finally:
+        async with engine.begin() as conn:
+            await conn.run_sync(_each, indexes, "create")
+            if conn.dialect.name == "postgresql":  # the planner's statistics now, not autovacuum's
+                for table in READ_MODELS:
+                    await conn.exec_driver_sql(f"ANALYZE {table.name}")
+
+
+def _each(conn: Connection, indexes: list[Index], action: str) -> None:
+    """Drop or create each index that is there or missing."""
+    for index in indexes:
+        if action == "drop":
+            index.drop(conn, checkfirst=True)
+        else:
+            index.create(conn, checkfirst=True)
+
+
+@contextmanager
+def _bulk_allocation() -> Iterator[None]:
+    """Collect garbage rarely, and never rescan what existed before (it stays frozen after)."""
+    threshold = gc.get_threshold()
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(GC_YOUNG_THRESHOLD, *threshold[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*threshold)
 
 
 async def empty(sessions: async_sessionmaker[AsyncSession], routers: Sequence[EventRouter]) -> None:
@@ -152,7 +226,7 @@ async def replay(
     progress = Progress(spec.durable, (await sub.consumer_info()).num_pending or 0, out)
     ready: list[Ready] = []
     try:
-        while True:
+        while progress.total:  # an empty stream: no fetch waiting out its timeout
             msgs = await _fetch(sub)
             for msg in msgs:
                 found.read += 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 from collections.abc import Callable
 from pathlib import Path
 
@@ -31,13 +32,27 @@ def service_main(
         asyncio.run(_migrate(settings.database(service), migrations))
         print(f"{service}: database migrated to head")
         return
+    app = create_app(settings)
+    settle_heap()
     uvicorn.run(
-        create_app(settings),
+        app,
         host=settings.http_host,
         port=settings.http_port,
         log_level=settings.log_level.lower(),
         access_log=False,  # request paths may carry ids; traces and metrics tell the rest
     )
+
+
+def settle_heap() -> None:
+    """Hide what is loaded so far (modules, classes, schemas) from the cyclic garbage collector.
+
+    A consumer holds each fetched batch across many allocations, so the batch's objects reach the
+    oldest generation and set off a full collection every few batches; each full pass rescanned
+    the whole heap of the loaded code, a third of the analytics apply's CPU. After ``gc.freeze``
+    a full pass sees only what was made since. Called once per process, before serving.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 async def _migrate(url: str, migrations: Path) -> None:
