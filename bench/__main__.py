@@ -19,6 +19,7 @@ from bench import env, kit, raw
 from bench.report import RESULTS, KitFigures, Rate, RawFigures, Report, render, write_json
 from pilar_contracts.consumers import ANALYTICS_REGISTRY
 from pilar_kit.natsfast import install as install_nats_fast_paths
+from pilar_kit.serve import settle_heap
 
 DATABASES = ("sqlite", "postgresql")
 
@@ -116,6 +117,7 @@ async def kit_figures(
 
 async def run(args: argparse.Namespace) -> Report:
     """One full run against a private nats-server in a temp folder."""
+    settle_heap()  # as every service does before it serves (pilar_kit.serve); raw runs after it
     versions = env.versions()
     pg_version = await env.postgres_version(args.pg_url) if args.only != "sqlite" else None
     if pg_version:

@@ -22,8 +22,6 @@ import nats
 from faststream import AckPolicy, Context
 from faststream.nats import JStream, NatsBroker, PullSub
 from faststream.nats.message import NatsBatchMessage
-from faststream.nats.opentelemetry import NatsTelemetryMiddleware
-from faststream.nats.prometheus import NatsPrometheusMiddleware
 from nats.aio.client import Client
 from nats.js import JetStreamContext
 from nats.js.errors import NotFoundError
@@ -50,7 +48,7 @@ from pilar_kit.publisher import WindowPublisher
 from pilar_kit.relay import Relay
 from pilar_kit.runtime import guard_fetch
 from pilar_kit.settings import ServiceSettings
-from pilar_kit.telemetry import setup_tracing
+from pilar_kit.telemetry import broker_middlewares, setup_tracing
 
 SERVICE = "bench"
 STAGE_CHUNK = 1000
@@ -227,11 +225,7 @@ def _broker(nats_url: str, registry: CollectorRegistry, options: Options) -> Nat
     """A broker built like the Runtime's (same middlewares unless ``middlewares`` is off)."""
     middlewares = []
     if options.middlewares:
-        tracer_provider = setup_tracing(SERVICE)
-        middlewares = [
-            NatsTelemetryMiddleware(tracer_provider=tracer_provider),
-            NatsPrometheusMiddleware(registry=registry, app_name=SERVICE),
-        ]
+        middlewares = broker_middlewares(SERVICE, setup_tracing(SERVICE), registry)
     return NatsBroker(
         nats_url, max_reconnect_attempts=-1, log_level=logging.DEBUG, middlewares=middlewares
     )

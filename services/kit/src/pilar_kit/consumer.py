@@ -35,6 +35,7 @@ from pilar_kit.deadletters import dead_letter
 from pilar_kit.inbox import claim
 from pilar_kit.metrics import KitMetrics
 from pilar_kit.natsfast import ack_all
+from pilar_kit.telemetry import spans_exported
 
 log = logging.getLogger("pilar.consumer")
 tracer = trace.get_tracer("pilar.kit.consumer")
@@ -208,7 +209,7 @@ class BatchProcessor:
     async def _call_run(self, run: list[Ready], session: AsyncSession) -> None:
         """Apply a run of events that share a handler, each under its own span when exported."""
         handler = run[0].handler
-        if not _spans_exported():
+        if not spans_exported():
             await self._call_untraced(run, handler, session)
             return
         with ExitStack() as spans:
@@ -296,17 +297,6 @@ def _num_delivered(msg: Msg) -> int:
     if len(tokens) == _V1_ACK_TOKENS and tokens[0] == "$JS" and tokens[1] == "ACK":
         return int(tokens[4])
     return msg.metadata.num_delivered
-
-
-def _spans_exported() -> bool:
-    """Whether consumer spans would reach anyone: an SDK provider without processors drops them.
-
-    Per-event spans are a sizeable share of a consumer's CPU; when no exporter is configured
-    (the default) they are skipped. Unknown providers are assumed to export.
-    """
-    active = getattr(trace.get_tracer_provider(), "_active_span_processor", None)
-    processors = getattr(active, "_span_processors", None)
-    return processors is None or len(processors) > 0
 
 
 @contextmanager

@@ -14,8 +14,6 @@ import nats.errors
 from faststream import AckPolicy, Context
 from faststream.nats import JStream, NatsBroker, PullSub
 from faststream.nats.message import NatsBatchMessage
-from faststream.nats.opentelemetry import NatsTelemetryMiddleware
-from faststream.nats.prometheus import NatsPrometheusMiddleware
 from faststream.security import SASLPlaintext
 from nats.aio.client import Client
 from prometheus_client import CollectorRegistry
@@ -34,7 +32,7 @@ from pilar_kit.provision import provision
 from pilar_kit.publisher import WindowPublisher
 from pilar_kit.relay import Relay
 from pilar_kit.settings import ServiceSettings
-from pilar_kit.telemetry import setup_logging, setup_tracing
+from pilar_kit.telemetry import broker_middlewares, setup_logging, setup_tracing
 
 log = logging.getLogger("pilar.runtime")
 PERMISSIONS_VIOLATION = "permissions violation"  # how nats-server words a refused subject
@@ -113,10 +111,7 @@ class Runtime:
             security=_security(settings),
             error_cb=self._bus_error,
             log_level=logging.DEBUG,  # per-batch "Received/Processed" lines only when debugging
-            middlewares=[
-                NatsTelemetryMiddleware(tracer_provider=self.tracer_provider),
-                NatsPrometheusMiddleware(registry=self.registry, app_name=service),
-            ],
+            middlewares=broker_middlewares(service, self.tracer_provider, self.registry),
         )
         self._subscribers: list[Any] = []
         self.processors = [self._subscribe(router) for router in routers]

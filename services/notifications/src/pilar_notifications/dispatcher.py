@@ -22,6 +22,7 @@ from opentelemetry.trace import SpanKind
 from sqlalchemy import func, select
 
 from pilar_kit.runtime import Runtime
+from pilar_kit.telemetry import spans_exported
 from pilar_notifications import delivery
 from pilar_notifications.channels import Channel, DeliveryFailed
 from pilar_notifications.delivery import Due, Outcome, Pending, Recipient
@@ -172,7 +173,7 @@ class Dispatcher:
     ) -> Outcome:
         row = due.notification
         try:
-            if not _spans_exported():
+            if not spans_exported():
                 # A span nobody receives costs more than rendering the message: skip it, and
                 # let what the attempt announces continue the cause's trace instead.
                 return await self._send(due, plan, channel, row.traceparent)
@@ -264,13 +265,6 @@ async def _settle(recording: asyncio.Task[None]) -> None:
         await asyncio.shield(recording)
     except Exception:  # the leases run out and the round's notifications come due again
         log.exception("recording the last round failed")
-
-
-def _spans_exported() -> bool:
-    """Whether spans reach anyone: an SDK provider without span processors drops them all."""
-    active = getattr(trace.get_tracer_provider(), "_active_span_processor", None)
-    processors = getattr(active, "_span_processors", None)
-    return processors is None or len(processors) > 0
 
 
 def _channel(row: Pending, plan: tuple[str, ...]) -> str:
