@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import threading
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from pilar_kit import db
+from pilar_kit.checkpointer import BACKSTOP_PAGES
 from pilar_kit.db import InlineSqlite, create_engine, session_factory
 
 pytestmark = pytest.mark.integration
@@ -116,3 +118,51 @@ async def test_a_writer_that_never_lets_go_is_reported_as_locked(
         other.execute("ROLLBACK")
         other.close()
     assert 0.2 <= time.monotonic() - started < 2
+
+
+async def _write_a_megabyte(engine: AsyncEngine) -> None:
+    """Commit about 250 pages of notes in ten transactions."""
+    sessions = session_factory(engine)
+    for batch in range(10):
+        rows = [{"id": batch * 100 + i, "text": "x" * 1000} for i in range(100)]
+        async with sessions() as session, session.begin():
+            await session.execute(insert(NOTES), rows)
+
+
+async def test_the_log_is_copied_into_the_file_beside_the_commits(
+    engine: AsyncEngine, path: Path
+) -> None:
+    await _write_a_megabyte(engine)
+    # far below the commit-time backstop: only the file's checkpointer copies the log back
+    assert await _within(10, lambda: path.stat().st_size >= 1_000_000)
+    async with engine.connect() as conn:
+        limit = await conn.exec_driver_sql("PRAGMA wal_autocheckpoint")
+        assert limit.scalar() == BACKSTOP_PAGES
+
+
+async def test_the_checkpointer_stops_with_the_last_connection_and_the_log_is_folded_in(
+    path: Path,
+) -> None:
+    engine = create_engine(f"sqlite+aiosqlite:///{path}")
+    async with engine.begin() as conn:
+        await conn.run_sync(metadata.create_all)
+    await _write_a_megabyte(engine)
+    assert _checkpointers(path) == 1
+    await engine.dispose()
+    assert await _within(10, lambda: _checkpointers(path) == 0)
+    assert not Path(f"{path}-wal").exists()
+    with sqlite3.connect(path) as check:
+        assert check.execute("SELECT count(*) FROM notes").fetchone() == (1000,)
+
+
+async def _within(seconds: float, condition: Callable[[], bool]) -> bool:
+    """Whether ``condition`` holds within ``seconds``, polled."""
+    for _ in range(int(seconds / 0.05)):
+        if condition():
+            return True
+        await asyncio.sleep(0.05)
+    return condition()
+
+
+def _checkpointers(path: Path) -> int:
+    return sum(t.name == f"checkpoint {path}" for t in threading.enumerate())

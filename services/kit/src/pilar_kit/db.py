@@ -20,6 +20,8 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.types import TypeDecorator
 
+from pilar_kit.checkpointer import BACKSTOP_PAGES, Checkpointer
+
 # Stable constraint names: Alembic batch mode on SQLite needs named constraints.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -104,6 +106,8 @@ def _tune_sqlite(engine: AsyncEngine, *, inline: bool) -> None:
         cursor = dbapi_conn.cursor()
         for pragma in ("journal_mode=WAL", f"busy_timeout={busy_ms}", "foreign_keys=ON"):
             cursor.execute(f"PRAGMA {pragma}")
+        if inline:  # commits only append to the log; the file's Checkpointer copies it back
+            cursor.execute(f"PRAGMA wal_autocheckpoint={BACKSTOP_PAGES}")
         cursor.execute("PRAGMA synchronous=NORMAL")  # safe with WAL; fsync at checkpoints
         cursor.close()
 
@@ -136,15 +140,16 @@ class InlineSqlite:
     event loop never stalls on a lock held by a transaction of the same process.
     """
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self._conn = conn
+    def __init__(self, conn: sqlite3.Connection, checkpointer: Checkpointer | None = None) -> None:
+        self._conn, self._checkpointer = conn, checkpointer
         self._connection: sqlite3.Connection | None = conn  # SQLAlchemy checks it is open
         self._tx = _Immediately()  # SQLAlchemy's adapter queues its isolation_level setter here
 
     @classmethod
     async def open(cls, path: str) -> InlineSqlite:
-        """Open the file; SQLAlchemy takes over transactions (no implicit BEGIN)."""
-        return cls(sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=0))
+        """Open the file; SQLAlchemy takes over transactions; a thread checkpoints its log."""
+        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=0)
+        return cls(conn, Checkpointer.attach(path))
 
     @property
     def isolation_level(self) -> str | None:
@@ -158,6 +163,8 @@ class InlineSqlite:
     async def commit(self) -> None:
         """Commit, waiting for other writers if need be."""
         await patiently(self._conn.commit)
+        if self._checkpointer is not None:
+            self._checkpointer.wrote()
 
     async def rollback(self) -> None:
         """Roll back."""
@@ -176,6 +183,8 @@ class InlineSqlite:
         if self._connection is not None:
             self._connection = None
             self._conn.close()
+            if self._checkpointer is not None:
+                self._checkpointer.detach()
 
 
 class InlineCursor:
