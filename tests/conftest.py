@@ -11,7 +11,10 @@ from pathlib import Path
 
 import asyncpg
 import pytest
+from sqlalchemy import MetaData
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from pilar_kit.db import create_engine
 from pilar_kit.natsserver import NatsServer
 
 PG_ADMIN_URL = os.environ.get("PILAR_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -100,3 +103,15 @@ async def database_url(
         pytest.skip(f"PostgreSQL not reachable at {PG_ADMIN_URL}")
     async with fresh_postgres_database() as url:
         yield url
+
+
+@asynccontextmanager
+async def engine_with_tables(url: str, metadata: MetaData) -> AsyncIterator[AsyncEngine]:
+    """An engine on ``url`` with the tables of ``metadata`` created, disposed on the way out."""
+    engine = create_engine(url)
+    try:
+        async with engine.begin() as conn:
+            await conn.run_sync(metadata.create_all)
+        yield engine
+    finally:
+        await engine.dispose()

@@ -21,7 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from pilar_kit import db
 from pilar_kit.checkpointer import BACKSTOP_PAGES
-from pilar_kit.db import InlineSqlite, create_engine, session_factory
+from pilar_kit.db import InlineSqlite, session_factory
+from tests.conftest import engine_with_tables
 
 pytestmark = pytest.mark.integration
 
@@ -38,13 +39,8 @@ def path(tmp_path: Path) -> Path:
 @pytest.fixture
 async def engine(path: Path) -> AsyncIterator[AsyncEngine]:
     """An engine on the file, with the notes table."""
-    engine = create_engine(f"sqlite+aiosqlite:///{path}")
-    async with engine.begin() as conn:
-        await conn.run_sync(metadata.create_all)
-    try:
+    async with engine_with_tables(f"sqlite+aiosqlite:///{path}", metadata) as engine:
         yield engine
-    finally:
-        await engine.dispose()
 
 
 async def test_a_sqlite_file_is_opened_inline_with_wal_and_foreign_keys(
@@ -143,12 +139,9 @@ async def test_the_log_is_copied_into_the_file_beside_the_commits(
 async def test_the_checkpointer_stops_with_the_last_connection_and_the_log_is_folded_in(
     path: Path,
 ) -> None:
-    engine = create_engine(f"sqlite+aiosqlite:///{path}")
-    async with engine.begin() as conn:
-        await conn.run_sync(metadata.create_all)
-    await _write_a_megabyte(engine)
-    assert _checkpointers(path) == 1
-    await engine.dispose()
+    async with engine_with_tables(f"sqlite+aiosqlite:///{path}", metadata) as engine:
+        await _write_a_megabyte(engine)
+        assert _checkpointers(path) == 1
     assert await _within(10, lambda: _checkpointers(path) == 0)
     assert not Path(f"{path}-wal").exists()
     with sqlite3.connect(path) as check:

@@ -15,9 +15,10 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from pilar_contracts import Envelope
-from pilar_kit.db import create_engine, new_metadata, session_factory
+from pilar_kit.db import new_metadata, session_factory
 from pilar_kit.inbox import claim, inbox_table
 from pilar_kit.outbox import Outbox, outbox_table
+from tests.conftest import engine_with_tables
 from tests.integration.kit_app import certified
 
 pytestmark = pytest.mark.integration
@@ -30,13 +31,8 @@ OUTBOX = outbox_table(metadata)
 @pytest.fixture
 async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
     """A fresh database with the inbox and outbox tables."""
-    engine = create_engine(database_url)
-    async with engine.begin() as conn:
-        await conn.run_sync(metadata.create_all)
-    try:
+    async with engine_with_tables(database_url, metadata) as engine:
         yield engine
-    finally:
-        await engine.dispose()
 
 
 async def test_claim_recognises_rows_written_the_plain_way(engine: AsyncEngine) -> None:
