@@ -11,13 +11,14 @@ from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from pilar_contracts import Envelope
 from pilar_kit.db import new_metadata, session_factory
 from pilar_kit.inbox import claim, inbox_table
 from pilar_kit.outbox import Outbox, outbox_table
+from pilar_kit.relay import pending_rows
 from tests.conftest import engine_with_tables
 from tests.integration.kit_app import certified
 
@@ -63,3 +64,30 @@ async def test_outbox_rows_round_trip_their_envelope_and_body(engine: AsyncEngin
         rows = (await session.execute(select(OUTBOX).order_by(OUTBOX.c.id))).all()
     assert [Envelope.from_headers(r.headers) for r in rows] == [e.envelope for e in events]
     assert [r.payload for r in rows] == [e.body for e in events]
+
+
+@pytest.mark.parametrize("analyzed", [False, True], ids=["fresh", "analyzed"])
+async def test_the_relay_reads_only_pending_rows_not_every_published_one(
+    engine: AsyncEngine, analyzed: bool
+) -> None:
+    sessions = session_factory(engine)
+    async with sessions() as session, session.begin():
+        await Outbox(OUTBOX).stage(session, *[certified() for _ in range(2000)])
+        ids = list((await session.execute(select(OUTBOX.c.id).order_by(OUTBOX.c.id))).scalars())
+        pending = [ids[5], ids[700], ids[-1]]
+        published = update(OUTBOX).where(OUTBOX.c.id.not_in(pending))
+        await session.execute(published.values(published_at=datetime.now(UTC)))
+    async with engine.connect() as conn:
+        if analyzed:
+            await conn.exec_driver_sql("ANALYZE")
+        query = pending_rows(OUTBOX, 500)
+        sql = str(query.compile(conn.engine, compile_kwargs={"literal_binds": True}))
+        explain = "EXPLAIN QUERY PLAN " if conn.dialect.name == "sqlite" else "EXPLAIN "
+        plan = " ".join(str(row) for row in await conn.exec_driver_sql(explain + sql))
+        found = [row.id for row in await conn.execute(query)]
+    # an index on the publication state, never a walk of the whole table in id order
+    assert "ix_outbox_pending" in plan or "ix_outbox_published_at" in plan, plan
+    assert "SCAN outbox" not in plan
+    assert "Seq Scan" not in plan
+    assert "outbox_pkey" not in plan
+    assert found == pending

@@ -11,6 +11,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Column,
+    Index,
     Integer,
     LargeBinary,
     MetaData,
@@ -18,6 +19,7 @@ from sqlalchemy import (
     Table,
     Uuid,
     event,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,6 +29,7 @@ from pilar_contracts import Outgoing
 from pilar_kit.db import UtcDateTime
 
 OUTBOX = "outbox"
+PENDING = text("published_at IS NULL")
 
 
 def outbox_table(metadata: MetaData) -> Table:
@@ -42,6 +45,9 @@ def outbox_table(metadata: MetaData) -> Table:
         Column("created_at", UtcDateTime, nullable=False),
         Column("published_at", UtcDateTime, nullable=True, index=True),
         Column("attempts", Integer, nullable=False, default=0),
+        # the relay reads the oldest unpublished rows: without this index each window would
+        # step over every published row still kept (days of them) to find them
+        Index("ix_outbox_pending", "id", sqlite_where=PENDING, postgresql_where=PENDING),
     )
 
 

@@ -14,7 +14,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import BigInteger, Table, any_, bindparam, delete, func, select, update
+from sqlalchemy import BigInteger, Select, Table, any_, bindparam, delete, func, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -117,9 +117,7 @@ class Relay:
     async def _pending(self) -> list[Any]:
         t = self.table
         async with self.sessions() as session, session.begin():
-            query = select(t.c.id, t.c.subject, t.c.headers, t.c.payload, t.c.created_at)
-            query = query.where(t.c.published_at.is_(None)).order_by(t.c.id).limit(self.window)
-            rows = list((await session.execute(query)).all())
+            rows = list((await session.execute(pending_rows(t, self.window))).all())
             if len(rows) < self.window:
                 self.metrics.outbox_backlog.set(len(rows))
             elif time.monotonic() - self._backlog_counted >= BACKLOG_COUNT_SECONDS:
@@ -177,6 +175,13 @@ class Relay:
         async with self.sessions() as session, session.begin():
             result = await session.execute(delete(t).where(t.c.published_at < cutoff))
         return int(getattr(result, "rowcount", 0) or 0)
+
+
+def pending_rows(table: Table, window: int) -> Select[Any]:
+    """The oldest ``window`` unpublished rows, read through the outbox's partial index."""
+    t = table
+    query = select(t.c.id, t.c.subject, t.c.headers, t.c.payload, t.c.created_at)
+    return query.where(t.c.published_at.is_(None)).order_by(t.c.id).limit(window)
 
 
 class RelayIncompleteError(RuntimeError):
