@@ -6,6 +6,8 @@ import argparse
 import asyncio
 import dataclasses
 import os
+import pickle
+import subprocess
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -16,7 +18,16 @@ from nats.aio.client import Client
 from nats.js import JetStreamContext
 
 from bench import env, kit, raw
-from bench.report import RESULTS, KitFigures, Rate, RawFigures, Report, render, write_json
+from bench.report import (
+    RESULTS,
+    KitFigures,
+    Rate,
+    RawFigures,
+    Report,
+    medians,
+    render,
+    write_json,
+)
 from pilar_contracts.consumers import ANALYTICS_REGISTRY
 from pilar_kit.natsfast import install as install_nats_fast_paths
 from pilar_kit.serve import settle_heap
@@ -33,6 +44,13 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         default=20_000,
         help="N (default 20,000; below a few thousand, start-up dominates)",
     )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="full runs, each raw then kit; the verdict is on the median ratio (default 3)",
+    )
+    parser.add_argument("--report-to", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--only", choices=DATABASES, help="run the kit on one database only")
     parser.add_argument(
         "--window", type=int, default=kit.RUNTIME_WINDOW, help="publish window (relay_window)"
@@ -56,6 +74,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.events < 1:
         parser.error("--events must be at least 1")
+    if args.rounds < 1:
+        parser.error("--rounds must be at least 1")
     return args
 
 
@@ -170,13 +190,33 @@ async def _kit_runs(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run, print the table, write ``bench/results/latest.json``."""
+    """Run, print the table and the medians, write ``bench/results/latest.json``."""
     args = parse_args(argv)
-    report = asyncio.run(run(args))
-    print(render(report))
-    path = write_json(report)
-    print(f"\nwrote {path}")
+    if args.report_to:  # one round of a parent's run
+        args.report_to.write_bytes(pickle.dumps(asyncio.run(run(args))))
+        return 0
+    reports = [one_round(args, n) for n in range(1, args.rounds + 1)]
+    print(render(reports[-1]))
+    print()
+    print(medians(reports))
+    path = write_json(reports[-1])
+    print(f"\nwrote {path} (the last round)")
     return 0
+
+
+def one_round(args: argparse.Namespace, number: int) -> Report:
+    """One full run in a fresh process: the fast paths it installs must not reach the next raw."""
+    say(f"round {number} of {args.rounds}")
+    command = [sys.executable, "-m", "bench", "--events", str(args.events)]
+    command += ["--window", str(args.window), "--batch", str(args.batch), "--pg-url", args.pg_url]
+    command += ["--only", args.only] if args.only else []
+    command += ["--no-middlewares"] if args.no_middlewares else []
+    command += ["--profile"] if args.profile else []
+    with tempfile.TemporaryDirectory(prefix="pilar-bench-round-") as tmp:
+        out = Path(tmp) / "report.pickle"
+        subprocess.run([*command, "--report-to", str(out)], check=True)
+        report: Report = pickle.loads(out.read_bytes())  # our own child process wrote it
+    return report
 
 
 if __name__ == "__main__":

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import statistics
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -308,6 +310,29 @@ def _line_json(line: Line) -> dict[str, Any]:
 def _optional(rate: Rate | None) -> dict[str, Any] | None:
     """A rate as JSON, or null when not measured."""
     return None if rate is None else {"fetch_ack": rate.as_json()}
+
+
+def medians(reports: Sequence[Report]) -> str:
+    """Each figure's ratio in every round and their median, the figure to judge by.
+
+    Rounds alternate raw and kit on the same server, so a burst of other work on the machine
+    lowers one round's ratio, not the median.
+    """
+    rounds: dict[tuple[str, str], list[float]] = {}
+    for report in reports:
+        for ln in lines(report):
+            rounds.setdefault((ln.database, ln.name), []).append(ln.ratio)
+    title = f"Median of {len(reports)} rounds (ratio to raw nats-py measured in the same round)"
+    head = f"  {'database':<11}{'figure':<21}{'median':>7}{'target':>8}  {'verdict':<9}rounds"
+    rows = []
+    for (db, name), ratios in rounds.items():
+        median = statistics.median(ratios)
+        verdict = "PASS" if median >= TARGET_RATIO else "BELOW"
+        each = " ".join(f"{r:.2f}" for r in ratios)
+        rows.append(
+            f"  {db:<11}{name:<21}{median:>7.2f}{'>= ' + str(TARGET_RATIO):>8}  {verdict:<9}{each}"
+        )
+    return "\n".join([title, head, *rows])
 
 
 def write_json(report: Report, path: Path = RESULTS) -> Path:
