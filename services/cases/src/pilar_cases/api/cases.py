@@ -1,4 +1,4 @@
-"""Cases HTTP API: intake, reading (audited), referring, and erasing a client's personal data."""
+"""Cases HTTP API: intake, listing, reading (audited), referring, and erasing personal data."""
 
 from __future__ import annotations
 
@@ -15,13 +15,16 @@ from pilar_cases.api.schemas import (
     CaseCreate,
     CaseDetail,
     CaseOpenedPublic,
+    CasePage,
     CasePublic,
     FindingPublic,
     PersonalPublic,
     ReferralCreate,
     ReferralPublic,
 )
-from pilar_cases.domain import Intake, PersonalData
+from pilar_cases.domain import CaseStatus, Intake, PersonalData, Stage
+from pilar_cases.store import Cases, CaseSearch
+from pilar_contracts.events.fields import PmksCategory, RegionCode, Urgency
 from pilar_contracts.identity import normalise_kk, normalise_nik
 from pilar_kit.auth import ensure_region
 from pilar_kit.http import RuntimeDep
@@ -74,6 +77,40 @@ async def open_case(
         warnings=[FindingPublic(code=w.code, message=w.message) for w in opened.warnings],
         earlier_case_ids=opened.earlier_case_ids,
     )
+
+
+@router.get("/cases")
+async def list_cases(
+    runtime: RuntimeDep,
+    who: Operator,
+    region: Annotated[
+        RegionCode | None, Query(description="kode wilayah; kosong = wilayah pengguna")
+    ] = None,
+    stage: Stage | None = None,
+    status_: Annotated[CaseStatus | None, Query(alias="status")] = None,
+    pmks_category: PmksCategory | None = None,
+    urgency: Urgency | None = None,
+    disaster_id: UUID | None = None,
+    after: Annotated[UUID | None, Query(description="next_cursor of the previous page")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> CasePage:
+    """Cases of a region (default: the operator's own), newest first; no personal data."""
+    scope = region if region is not None else who.region
+    ensure_region(who, scope)
+    search = CaseSearch(
+        region=scope,
+        stage=stage.value if stage else None,
+        status=status_.value if status_ else None,
+        pmks_category=pmks_category,
+        urgency=urgency.value if urgency else None,
+        disaster_id=disaster_id,
+        after=after,
+        limit=limit,
+    )
+    async with runtime.transaction() as session:
+        found = await Cases(session).page(search)
+    items = [CasePublic.of(case) for case in found]
+    return CasePage(items=items, next_cursor=items[-1].id if len(items) == limit else None)
 
 
 @router.get("/cases/{case_id}")

@@ -192,6 +192,13 @@ class CaseOpenedPublic(CasePublic):
     earlier_case_ids: list[UUID]
 
 
+class CasePage(BaseModel):
+    """A page of the case list; pass ``next_cursor`` as ``after`` for the next one."""
+
+    items: list[CasePublic]
+    next_cursor: UUID | None
+
+
 class CaseDetail(CasePublic):
     """A case with its referrals and, for an audited reason, its client's personal data."""
 

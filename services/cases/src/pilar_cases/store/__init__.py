@@ -1,7 +1,7 @@
 """Cases store: tables, repositories and the registry replica."""
 
 from pilar_cases.store.audit import AuditQuery, latest_override, record, trail
-from pilar_cases.store.cases import Cases, ConcurrentChange
+from pilar_cases.store.cases import Cases, CaseSearch, ConcurrentChange
 from pilar_cases.store.clients import Clients
 from pilar_cases.store.institutions import (
     institution_candidates,
@@ -36,6 +36,7 @@ __all__ = [
     "AuditRow",
     "Base",
     "CaseRow",
+    "CaseSearch",
     "Cases",
     "ClientKeyRow",
     "ClientRow",

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from uuid import UUID
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import ColumnElement, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pilar_cases.domain import Assessment, Case, CaseStatus, ClientKind, Consent, RiskLevel, Stage
 from pilar_cases.store.tables import CaseRow
 from pilar_contracts.events.fields import Urgency
+from pilar_kit.auth import region_within
 
 CASES = CaseRow.metadata.tables[CaseRow.__tablename__]
 # Built once: every intake runs both, and a statement object remembers its cache key
@@ -19,6 +21,20 @@ _OF_CLIENT = (
     .where(CASES.c.client_ref == bindparam("client_ref"))
     .order_by(CASES.c.opened_at, CASES.c.id)
 )
+
+
+@dataclass(frozen=True)
+class CaseSearch:
+    """What an operator asks of the case list: a region (within theirs), filters and a page."""
+
+    region: str
+    stage: str | None = None
+    status: str | None = None
+    pmks_category: str | None = None
+    urgency: str | None = None
+    disaster_id: UUID | None = None
+    after: UUID | None = None  # the cursor: list what comes after it, i.e. older cases
+    limit: int = 50
 
 
 class ConcurrentChange(RuntimeError):  # noqa: N818
@@ -117,3 +133,29 @@ class Cases:
         )
         if getattr(result, "rowcount", 0) != 1:
             raise ConcurrentChange(case.id)
+
+    async def page(self, search: CaseSearch) -> list[Case]:
+        """One page of cases, newest first (ids are time-ordered UUIDv7)."""
+        query = (
+            select(CaseRow)
+            .where(*_conditions(search))
+            .order_by(CaseRow.id.desc())
+            .limit(search.limit)
+        )
+        return [case_of(row) for row in (await self.session.execute(query)).scalars()]
+
+
+def _conditions(search: CaseSearch) -> list[ColumnElement[bool]]:
+    conditions = [region_within(CaseRow.region, search.region)]
+    for column, value in (
+        (CaseRow.stage, search.stage),
+        (CaseRow.status, search.status),
+        (CaseRow.pmks_category, search.pmks_category),
+        (CaseRow.urgency, search.urgency),
+        (CaseRow.disaster_id, search.disaster_id),
+    ):
+        if value is not None:
+            conditions.append(column == value)
+    if search.after is not None:
+        conditions.append(CaseRow.id < search.after)  # newest first: older ids come after
+    return conditions

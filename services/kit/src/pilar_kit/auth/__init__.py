@@ -14,7 +14,7 @@ from pilar_kit.auth.dependencies import (
 )
 from pilar_kit.auth.issuer import DEMO_PRINCIPALS, DEMO_PSKS_ID, TokenIssuer, demo_tokens
 from pilar_kit.auth.principal import NATIONAL, Principal, Role, region_prefix
-from pilar_kit.auth.region_scope import region_filter
+from pilar_kit.auth.region_scope import region_filter, region_within
 from pilar_kit.auth.settings import AuthSettings, issuer_from_settings, verifier_from_settings
 from pilar_kit.auth.tokens import AuthError, TokenVerifier
 
@@ -40,6 +40,7 @@ __all__ = [
     "issuer_from_settings",
     "region_filter",
     "region_prefix",
+    "region_within",
     "require_roles",
     "unauthenticated",
     "verifier_from_settings",

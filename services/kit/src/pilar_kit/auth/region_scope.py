@@ -11,9 +11,14 @@ def region_filter(column: SQLColumnExpression[str], principal: Principal) -> Col
     """Return a WHERE clause keeping rows whose region `column` lies within the principal's."""
     if principal.role is Role.PSKS:  # a PSKS sees what is addressed to it, never a region
         return false()
-    # Checked again because model_construct() skips validation; digits and dots only,
-    # so the LIKE pattern below cannot contain a wildcard other than the trailing one.
-    prefix = region_prefix(principal.region)
+    return region_within(column, principal.region)
+
+
+def region_within(column: SQLColumnExpression[str], code: str) -> ColumnElement[bool]:
+    """Return a WHERE clause keeping rows whose region `column` lies within region `code`."""
+    # Checked because callers pass codes from tokens and queries: digits and dots only, so
+    # the LIKE pattern below cannot contain a wildcard other than the trailing one.
+    prefix = region_prefix(code)
     if prefix == NATIONAL:
         return true()
     return or_(column == prefix, column.like(f"{prefix}.%"))
