@@ -89,6 +89,18 @@ async def test_national_figures_as_of_a_past_date_and_with_another_target(
     assert rows["35"]["below_target"]
 
 
+async def test_a_national_auditor_reads_the_aggregates_of_the_whole_country(
+    http: httpx.AsyncClient,
+) -> None:
+    auditor = bearer(Role.AUDITOR)
+    own = await coverage(http, auditor, as_of=LATER)
+    assert own.status_code == 200, own.text
+    assert own.json() == (await coverage(http, NATIONAL, as_of=LATER)).json()
+    for name in ("psks", "cases", "referrals", "disasters", "psm-activity", "trend"):
+        response = await http.get(f"/indicators/{name}", params={"region": "33"}, headers=auditor)
+        assert response.status_code == 200, (name, response.text)
+
+
 async def test_every_indicator_answers_for_a_regency(http: httpx.AsyncClient) -> None:
     for name in ("psks", "cases", "referrals", "disasters", "psm-activity", "trend"):
         response = await http.get(f"/indicators/{name}", params={"as_of": LATER}, headers=REGENCY)
