@@ -162,7 +162,7 @@ async def test_erasure_shreds_the_key_so_nothing_personal_is_readable(cases: Ser
         sealed = (await session.execute(select(ClientRow.sealed))).scalar_one()
     assert NIK.encode() not in sealed
     assert NAME.encode() not in sealed
-    with pytest.raises(Unreadable):  # no key left anywhere can open what stayed (or a backup)
+    with pytest.raises(Unreadable):  # another key does not open what stayed
         Keyring.unseal(Keyring.new_data_key(), ref, sealed)
     actions = [r["action"] for r in (await http.get("/audit", headers=AUDITOR)).json()]
     assert actions == ["read_personal", "erase_personal"]

@@ -238,7 +238,18 @@ def test_each_database_is_on_a_network_that_only_its_service_joins(
         assert compose["networks"][network].get("internal") is True
         owner = network.removesuffix("-data")
         members = {n for n, s in services(compose).items() if network in s.get("networks", [])}
-        assert members == {owner, f"{owner}-db", f"{owner}-migrate"}
+        databases = {f"{owner}-db"} | ({"cases-keys-db"} if owner == "cases" else set())
+        assert members == {owner, f"{owner}-migrate"} | databases
+
+
+def test_cases_keeps_its_clients_keys_in_a_database_apart_from_their_data(
+    compose: dict[str, Any],
+) -> None:
+    keys = "postgresql+asyncpg://cases_keys:change-me@cases-keys-db:5432/cases_keys"
+    for name in ("cases", "cases-migrate"):
+        environment = services(compose)[name]["environment"]
+        assert environment["PILAR_CASES_KEY_DATABASE_URL"] == keys
+        assert "cases-keys-db" not in environment["PILAR_CASES_DATABASE_URL"]
 
 
 def test_docker_compose_config_accepts_the_file() -> None:

@@ -16,6 +16,7 @@ KUBERNETES = "1.30.0"  # the oldest release we support: pod-index labels need 1.
 SECRETS = {
     "nats-users",
     "cases-keys",
+    "cases-keys-db",
     "notifications-gateways",
     *(f"{service}-db" for service in SERVICES),
 }

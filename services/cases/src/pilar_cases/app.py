@@ -14,6 +14,7 @@ from pilar_cases.jobs import ReferralExpiry
 from pilar_cases.metrics import CasesMetrics
 from pilar_cases.settings import CasesSettings
 from pilar_cases.store import Base
+from pilar_kit.db import create_engine, session_factory
 from pilar_kit.http import create_http_app
 from pilar_kit.runtime import Runtime
 from pilar_kit.settings import ServiceSettings
@@ -30,6 +31,10 @@ def create_app(settings: ServiceSettings) -> FastAPI:
     feed = BmkgFeed(settings.bmkg_url, settings.bmkg_poll_seconds) if settings.bmkg_url else None
     if feed is not None:
         jobs.append(feed.run)
+    keyring = settings.keyring()
+    key_engines = [create_engine(url) for url in settings.side_databases()]
+    if key_engines:
+        keyring.key_sessions = session_factory(key_engines[0])
     runtime = Runtime(
         service="cases",
         settings=settings,
@@ -37,9 +42,15 @@ def create_app(settings: ServiceSettings) -> FastAPI:
         migrations=MIGRATIONS,
         routers=[handlers.registry_events],
         jobs=jobs,
+        side_engines=key_engines,
     )
     if settings.uses_dev_keys:
         log.warning("development-only keys: set PILAR_CASES_MASTER_KEY and _CLIENT_REF_KEY")
+    elif not key_engines:
+        log.warning(
+            "clients' data keys live in the cases database, so its backups hold them: "
+            "set PILAR_CASES_KEY_DATABASE_URL for erasures that reach backups"
+        )
     app = create_http_app(
         runtime,
         title="Pilar cases",
@@ -49,5 +60,5 @@ def create_app(settings: ServiceSettings) -> FastAPI:
     metrics = CasesMetrics(runtime.registry)
     if feed is not None:
         feed.metrics = metrics
-    app.state.cases = CasesContext(keyring=settings.keyring(), policy=policy, metrics=metrics)
+    app.state.cases = CasesContext(keyring=keyring, policy=policy, metrics=metrics)
     return app

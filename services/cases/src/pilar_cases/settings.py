@@ -28,6 +28,11 @@ class CasesSettings(ServiceSettings):
         default=SecretStr(DEV_ONLY_MASTER_KEY), description="base64 of 32 bytes"
     )
     master_key_id: str = Field(default="dev-1", max_length=32)
+    key_database_url: str | None = Field(
+        default=None,
+        description="a database of its own for the clients' data keys, backed up briefly; "
+        "unset: the keys live in the cases database and its backups",
+    )
     referral_accept_hours: float = Field(default=48, gt=0)
     referral_capacity: int = Field(default=5, ge=1)
     referral_max_attempts: int = Field(default=5, ge=1)
@@ -44,6 +49,10 @@ class CasesSettings(ServiceSettings):
             self.client_ref_key.get_secret_value() == DEV_ONLY_CLIENT_REF_KEY
             or self.master_key.get_secret_value() == DEV_ONLY_MASTER_KEY
         )
+
+    def side_databases(self) -> list[str]:
+        """The key database, when the keys live apart from the data."""
+        return [self.key_database_url] if self.key_database_url else []
 
     def keyring(self) -> Keyring:
         """The keyring these settings describe."""

@@ -59,6 +59,9 @@ def service_env(
             f"{prefix}SMTP_PORT": str(smtp_port),
         }
     )
+    if service == "cases":  # clients' data keys apart from the data, as in production
+        keys = f"sqlite+aiosqlite:///{RUN / 'cases-keys.db'}"
+        env.setdefault(f"{prefix}KEY_DATABASE_URL", keys)
     return env
 
 

@@ -18,7 +18,7 @@ from faststream.security import SASLPlaintext
 from nats.aio.client import Client
 from prometheus_client import CollectorRegistry
 from sqlalchemy import MetaData, text
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from pilar_kit.consumer import BatchProcessor, EventRouter
 from pilar_kit.db import create_engine, session_factory
@@ -86,8 +86,10 @@ class Runtime:
         migrations: Path,
         routers: Sequence[EventRouter] = (),
         jobs: Sequence[Job] = (),
+        side_engines: Sequence[AsyncEngine] = (),
     ) -> None:
         self.service, self.settings, self.migrations = service, settings, migrations
+        self.side_engines = list(side_engines)  # further databases of this service's schema
         self.bus_refusals = 0  # subjects the bus refused this service (see _bus_error)
         setup_logging(service, settings.log_level)
         install_nats_fast_paths()  # same protocol, less Python per message (natsfast)
@@ -166,7 +168,8 @@ class Runtime:
     async def start(self) -> None:
         """Migrate, connect, provision, then start the relay, consumers and jobs."""
         if self.settings.migrate_on_start:
-            await upgrade(self.engine, self.migrations)
+            for engine in (self.engine, *self.side_engines):
+                await upgrade(engine, self.migrations)
         self.nc = await self._connect()
         js = self.nc.jetstream()
         if self.settings.provision_on_start:
@@ -247,7 +250,8 @@ class Runtime:
         if self.nc and not self.nc.is_closed:
             with contextlib.suppress(Exception):
                 await self.nc.drain()
-        await self.engine.dispose()
+        for engine in (self.engine, *self.side_engines):
+            await engine.dispose()
         self.tracer_provider.force_flush()
 
     async def readiness(self) -> dict[str, bool]:

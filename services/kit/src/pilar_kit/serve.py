@@ -29,7 +29,8 @@ def service_main(
         parser.add_argument("command", nargs="?", default="serve", choices=["serve", "migrate"])
         command = parser.parse_args().command
     if command == "migrate":
-        asyncio.run(_migrate(settings.database(service), migrations))
+        for url in (settings.database(service), *settings.side_databases()):
+            asyncio.run(_migrate(url, migrations))
         print(f"{service}: database migrated to head")
         return
     app = create_app(settings)

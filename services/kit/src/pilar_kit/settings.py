@@ -52,3 +52,7 @@ class ServiceSettings(BaseSettings):
             return self.database_url
         self.data_dir.mkdir(parents=True, exist_ok=True)
         return f"sqlite+aiosqlite:///{self.data_dir / f'{service}.db'}"
+
+    def side_databases(self) -> list[str]:
+        """Further databases of the service's schema (e.g. a key store), migrated alongside."""
+        return []

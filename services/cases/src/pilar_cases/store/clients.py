@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pilar_cases.domain import ClientKind, PersonalData
 from pilar_cases.keyring import Keyring, Unreadable
-from pilar_cases.store.tables import ClientKeyRow, ClientRow
+from pilar_cases.store.keys import ClientKeys, KeysApart, KeysBeside, WrappedKey
+from pilar_cases.store.tables import ClientRow
 
 CLIENTS = ClientRow.metadata.tables[ClientRow.__tablename__]
-CLIENT_KEYS = ClientKeyRow.metadata.tables[ClientKeyRow.__tablename__]
-_ADD_CLIENTS, _ADD_KEYS = CLIENTS.insert(), CLIENT_KEYS.insert()  # built once, cache key kept
+_ADD_CLIENTS = CLIENTS.insert()  # built once, cache key kept
 
 
 class Clients:
@@ -21,25 +20,21 @@ class Clients:
 
     def __init__(self, session: AsyncSession, keyring: Keyring) -> None:
         self.session, self.keyring = session, keyring
+        apart = keyring.key_sessions
+        self.keys: ClientKeys = KeysApart(apart) if apart else KeysBeside(session)
 
-    def _stage_key(self, client_ref: str, key: bytes, now: datetime) -> None:
-        """Stage a client's data key, wrapped under the master key."""
-        self.session.add(
-            ClientKeyRow(
-                client_ref=client_ref,
-                wrapped_key=self.keyring.wrap(key, client_ref),
-                master_key_id=self.keyring.master_key_id,
-                created_at=now,
-            )
-        )
+    def _wrapped(self, client_ref: str, key: bytes, now: datetime) -> WrappedKey:
+        """A client's data key, wrapped under the master key, as the key store keeps it."""
+        wrapped = self.keyring.wrap(key, client_ref)
+        return (client_ref, wrapped, self.keyring.master_key_id, now)
 
     async def _data_key(self, client_ref: str, now: datetime) -> bytes:
         """The data key of a known client, made again when an erasure destroyed it."""
-        row = await self.session.get(ClientKeyRow, client_ref)
-        if row is not None:
-            return self.keyring.unwrap(row.wrapped_key, client_ref)
+        wrapped = await self.keys.get(client_ref)
+        if wrapped is not None:
+            return self.keyring.unwrap(wrapped, client_ref)
         key = self.keyring.new_data_key()
-        self._stage_key(client_ref, key, now)
+        await self.keys.add([self._wrapped(client_ref, key, now)])
         return key
 
     async def keep(
@@ -70,8 +65,8 @@ class Clients:
     ) -> None:
         """Insert clients not yet known, each sealed under a fresh data key of its own.
 
-        Two plain INSERTs (clients, then the keys that refer to them): no unit-of-work flush and
-        no ORM bulk path, as the rows are not read back in this transaction.
+        Two plain INSERTs (the keys, then the clients they open): no unit-of-work flush and no
+        ORM bulk path, as the rows are not read back in this transaction.
         """
         rows, keys = [], []
         for ref, kind, personal in clients:
@@ -80,38 +75,34 @@ class Clients:
             rows.append(
                 {"client_ref": ref, "kind": kind.value, "sealed": sealed, "updated_at": now}
             )
-            keys.append(
-                {
-                    "client_ref": ref,
-                    "wrapped_key": self.keyring.wrap(key, ref),
-                    "master_key_id": self.keyring.master_key_id,
-                    "created_at": now,
-                }
-            )
+            keys.append(self._wrapped(ref, key, now))
         if rows:
+            await self.keys.add(keys)  # apart, committed first: no sealed data without its key
             await self.session.execute(_ADD_CLIENTS, rows)
-            await self.session.execute(_ADD_KEYS, keys)
 
     async def read(self, client_ref: str) -> PersonalData | None:
         """Open a client's personal data; None once erased (its key is gone)."""
         row = await self.session.get(ClientRow, client_ref)
-        key_row = await self.session.get(ClientKeyRow, client_ref)
-        if row is None or key_row is None:
+        wrapped = await self.keys.get(client_ref) if row is not None else None
+        if row is None or wrapped is None:
             return None
         try:
-            key = self.keyring.unwrap(key_row.wrapped_key, client_ref)
+            key = self.keyring.unwrap(wrapped, client_ref)
             return PersonalData.from_bytes(self.keyring.unseal(key, client_ref, row.sealed))
         except Unreadable:
             return None
 
     async def erase(self, client_ref: str, now: datetime) -> bool:
-        """Shred a client's personal data by deleting its key; False if there was no key."""
+        """Shred a client's personal data by deleting its key; False if it was already erased.
+
+        With the keys apart the key is gone for good before this transaction commits; should
+        the transaction fail, erasing again still records and announces the erasure.
+        """
         row = await self.session.get(ClientRow, client_ref)
         if row is None:
             return False
-        result = await self.session.execute(
-            delete(ClientKeyRow).where(ClientKeyRow.client_ref == client_ref)
-        )
+        deleted = await self.keys.delete(client_ref)
+        first = deleted or row.erased_at is None
         row.erased_at = now
         await self.session.flush()
-        return bool(getattr(result, "rowcount", 0))
+        return first

@@ -113,12 +113,14 @@ class ClientRow(Base):
 
 
 class ClientKeyRow(Base):
-    """A client's data key, wrapped by the master key; deleting it shreds the client's data."""
+    """A client's data key, wrapped by the master key; deleting it shreds the client's data.
+
+    No foreign key to ``clients``: the table may live in a key database of its own
+    (``PILAR_CASES_KEY_DATABASE_URL``), apart from the sealed data and its backups.
+    """
 
     __tablename__ = "client_keys"
-    client_ref: Mapped[str] = mapped_column(
-        String(64), ForeignKey("clients.client_ref"), primary_key=True
-    )
+    client_ref: Mapped[str] = mapped_column(String(64), primary_key=True)
     wrapped_key: Mapped[bytes] = mapped_column(LargeBinary)
     master_key_id: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -1,0 +1,105 @@
+"""Where clients' wrapped data keys are kept: beside the sealed data, or in a database apart.
+
+Beside (the default) a key is written in the same transaction as the data it opens, but every
+backup of the cases database then holds both, and an erasure reaches a backup only when that
+backup expires. Apart (``PILAR_CASES_KEY_DATABASE_URL``) the keys live in a database of their
+own whose backups are kept briefly: deleting a key then leaves every longer-kept backup of the
+cases database unreadable for that client. A key is committed there before the data it opens,
+so sealed data never exists without its key; a key left without data is harmless.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from pilar_cases.store.tables import ClientKeyRow
+
+KEYS = ClientKeyRow.metadata.tables[ClientKeyRow.__tablename__]
+_ADD = KEYS.insert()  # built once, cache key kept
+
+
+class ClientKeys(Protocol):
+    """The wrapped data keys of clients."""
+
+    async def get(self, client_ref: str) -> bytes | None:
+        """A client's wrapped key, or None (never made, or erased)."""
+
+    async def add(self, rows: list[WrappedKey]) -> None:
+        """Keep new wrapped keys, replacing any a client already had."""
+
+    async def delete(self, client_ref: str) -> bool:
+        """Delete a client's key; tell whether there was one."""
+
+
+WrappedKey = tuple[str, bytes, str, datetime]
+"""(client_ref, wrapped key, master key id, created at)."""
+
+
+def _values(rows: list[WrappedKey]) -> list[dict[str, object]]:
+    return [
+        {"client_ref": ref, "wrapped_key": key, "master_key_id": kid, "created_at": at}
+        for ref, key, kid, at in rows
+    ]
+
+
+class KeysBeside:
+    """Keys in the cases database, in the caller's transaction."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, client_ref: str) -> bytes | None:
+        """A client's wrapped key, or None."""
+        return await _wrapped(self.session, client_ref)
+
+    async def add(self, rows: list[WrappedKey]) -> None:
+        """Keep new wrapped keys (a client never has one here when it gets a new one)."""
+        if rows:
+            await self.session.execute(_ADD, _values(rows))
+
+    async def delete(self, client_ref: str) -> bool:
+        """Delete a client's key within the caller's transaction."""
+        return await _delete(self.session, client_ref)
+
+
+class KeysApart:
+    """Keys in a database of their own, each change committed at once."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self.sessions = sessions
+
+    async def get(self, client_ref: str) -> bytes | None:
+        """A client's wrapped key, or None."""
+        async with self.sessions() as session:
+            return await _wrapped(session, client_ref)
+
+    async def add(self, rows: list[WrappedKey]) -> None:
+        """Commit new wrapped keys, replacing keys left by an intake that did not commit."""
+        if not rows:
+            return
+        async with self.sessions() as session, session.begin():
+            refs = [ref for ref, *_ in rows]
+            await session.execute(delete(ClientKeyRow).where(ClientKeyRow.client_ref.in_(refs)))
+            await session.execute(_ADD, _values(rows))
+
+    async def delete(self, client_ref: str) -> bool:
+        """Delete a client's key and commit, before the erasure is recorded."""
+        async with self.sessions() as session, session.begin():
+            return await _delete(session, client_ref)
+
+
+async def _wrapped(session: AsyncSession, client_ref: str) -> bytes | None:
+    query = select(ClientKeyRow.wrapped_key).where(ClientKeyRow.client_ref == client_ref)
+    found: bytes | None = (await session.execute(query)).scalar_one_or_none()
+    return found
+
+
+async def _delete(session: AsyncSession, client_ref: str) -> bool:
+    result = await session.execute(
+        delete(ClientKeyRow).where(ClientKeyRow.client_ref == client_ref)
+    )
+    return bool(getattr(result, "rowcount", 0))
