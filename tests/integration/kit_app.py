@@ -307,6 +307,7 @@ class KitApp:
         *,
         max_attempts: int = 5,
         backoff: tuple[float, ...] = (0.05, 0.1, 0.2),
+        served: frozenset[str] = frozenset(),
     ) -> BatchProcessor:
         """The kit's batch processor of one consumer (its JetStream is set by the host)."""
         return BatchProcessor(
@@ -317,6 +318,7 @@ class KitApp:
             metrics=self.metrics,
             max_attempts=max_attempts,
             backoff=backoff,
+            served=served,
         )
 
     # queries

@@ -374,3 +374,43 @@ async def test_a_relay_cancelled_as_it_is_woken_stops(app: KitApp, nc: Client) -
 async def _idle(relay: Any) -> bool:
     """True when the relay waits for its wake event."""
     return bool(relay._wake._waiters)
+
+
+async def test_published_rows_past_the_retention_are_pruned_and_pending_ones_kept(
+    app: KitApp, nc: Client
+) -> None:
+    js = nc.jetstream()
+    await provision(js, consumers=[])
+    relay = app.relay(js)
+    old = await app.stage(certified(), certified())
+    recent = await app.stage(certified())
+    assert await relay.publish_pending() == 3
+    pending = await app.stage(certified())  # never published: kept however old it is
+    long_ago = datetime.now(UTC) - relay.retention - timedelta(hours=1)
+    async with app.sessions() as session, session.begin():
+        backdate = OUTBOX.c.event_id.in_([*old, *pending])
+        await session.execute(update(OUTBOX).where(backdate).values(created_at=long_ago))
+        await session.execute(
+            update(OUTBOX).where(OUTBOX.c.event_id.in_(old)).values(published_at=long_ago)
+        )
+    assert await relay.prune() == 2
+    assert await app.staged_ids() == [*recent, *pending]
+    assert await relay.prune() == 0
+
+
+async def test_an_instance_serving_some_provinces_leaves_the_others_events_alone(
+    app: KitApp, nc: Client, nats_server: NatsServer
+) -> None:
+    js = nc.jetstream()
+    spec = consumer_spec("kit-hub")
+    await provision(js, consumers=[spec])
+    ours = [certified(region="31.71"), certified(region=""), certified(region="31.74")]
+    theirs = [certified(region="33.71"), certified(region="52.01")]  # federated provinces
+    await app.stage(ours[0], theirs[0], ours[1], theirs[1], ours[2])
+    assert await app.relay(js).publish_pending() == 5
+    processor = app.processor(spec, CertifiedHandler(spec.durable), served=frozenset({"31", "00"}))
+    async with consuming(nats_server.url, processor):
+        await wait_until(partial(consumer_settled, js, spec), "consumer settled")
+    assert await app.applied_ids(spec.durable) == [e.envelope.id for e in ours]
+    assert app.consumed(spec.durable, "skipped") == 2
+    assert (await js.consumer_info(spec.stream, spec.durable)).num_ack_pending == 0

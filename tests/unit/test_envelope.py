@@ -14,6 +14,7 @@ from pilar_contracts.subjects import (
     event_subject,
     province_pattern,
     region_tokens,
+    subject_province,
     type_pattern,
 )
 
@@ -154,3 +155,14 @@ def test_events_refuse_personal_looking_or_malformed_codes() -> None:
         VolunteerCertified.model_validate(certified().model_dump() | {"psks_type": "PSKS-13"})
     with pytest.raises(ValueError, match="region"):
         VolunteerCertified.model_validate(certified().model_dump() | {"region": "Magelang"})
+
+
+@pytest.mark.parametrize(
+    ("region", "private", "province"),
+    [("33.71.01.1003", False, "33"), ("52", False, "52"), ("", False, "00"), ("31.74", True, "31")],
+)
+def test_the_province_of_a_subject_is_read_back_from_it(
+    region: str, private: bool, province: str
+) -> None:
+    subject = event_subject("pilar.registry.volunteer.certified.v1", region, private=private)
+    assert subject_province(subject) == province

@@ -36,6 +36,11 @@ def event_subject(type_name: str, region: str, *, private: bool = False) -> str:
     return f"{prefix}{type_name.removeprefix('pilar.')}.{province}.{regency}"
 
 
+def subject_province(subject: str) -> str:
+    """Return the province token of an event subject ("00" for a national record)."""
+    return subject.rsplit(".", 2)[-2] if subject.count(".") >= 2 else ""
+
+
 def type_pattern(type_name: str, *, private: bool = False) -> str:
     """Return the subject pattern matching one event type in every region."""
     prefix = "pilar.private." if private else "pilar."

@@ -30,7 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from pilar_contracts import Envelope, EnvelopeError, Event, event_class
 from pilar_contracts.envelope import SPEC_VERSION
 from pilar_contracts.streams import ConsumerSpec
-from pilar_contracts.subjects import validate_region
+from pilar_contracts.subjects import subject_province, validate_region
 from pilar_kit.deadletters import dead_letter
 from pilar_kit.inbox import claim
 from pilar_kit.metrics import KitMetrics
@@ -125,8 +125,10 @@ class BatchProcessor:
         metrics: KitMetrics,
         max_attempts: int = 5,
         backoff: tuple[float, ...] = (1.0, 4.0, 15.0, 60.0),
+        served: frozenset[str] = frozenset(),
     ) -> None:
         self.router, self.sessions, self.inbox, self.js = router, sessions, inbox, jetstream
+        self.served = served  # provinces whose events are applied here; empty: all
         self.metrics, self.max_attempts, self.backoff = metrics, max_attempts, backoff
         self.consumer = router.spec.durable
         self.turn: asyncio.Lock | None = None  # shared by a process's consumers on SQLite
@@ -144,6 +146,9 @@ class BatchProcessor:
         ready: list[Ready] = []
         skipped: list[Msg] = []
         for msg in msgs:
+            if self.served and subject_province(msg.subject) not in self.served:
+                skipped.append(msg)  # another instance (the province's own) applies it
+                continue
             try:
                 item = self.decode(msg)
             except PoisonError as poison:

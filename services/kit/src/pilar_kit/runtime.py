@@ -131,7 +131,12 @@ class Runtime:
 
     def _subscribe(self, router: EventRouter) -> BatchProcessor:
         processor = BatchProcessor(
-            router, sessions=self.sessions, inbox=self.inbox, jetstream=None, metrics=self.metrics
+            router,
+            sessions=self.sessions,
+            inbox=self.inbox,
+            jetstream=None,
+            metrics=self.metrics,
+            served=self.settings.served_provinces(),
         )
         spec = router.spec
 

@@ -38,6 +38,18 @@ class ServiceSettings(BaseSettings):
     fetch_timeout: float = Field(default=0.2, gt=0)
     relay_window: int = Field(default=500, ge=1)
     auth: AuthSettings = Field(default_factory=AuthSettings)
+    # A hub that federates provincial leaf nodes holds their events too; its services, other
+    # than national analytics, must leave those to the province's own instances.
+    provinces: str = Field(
+        default="",
+        pattern=r"^(\d{2}(,\d{2})*)?$",
+        description="province codes whose events this instance applies, comma-separated "
+        "(00 = national records); empty: all",
+    )
+
+    def served_provinces(self) -> frozenset[str]:
+        """The provinces whose events this instance applies; empty: every province."""
+        return frozenset(self.provinces.split(",")) if self.provinces else frozenset()
 
     def nats_credentials(self) -> dict[str, str]:
         """``user``/``password`` for nats-py when set, else nothing (open server, URL creds)."""
