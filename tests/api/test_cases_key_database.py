@@ -34,6 +34,7 @@ from tests.api.cases_harness import (
     open_case,
 )
 from tests.api.harness import serving
+from tests.api.test_cases_victims import flood, post, victim
 from tests.conftest import fresh_postgres_database
 
 pytestmark = pytest.mark.integration
@@ -151,3 +152,16 @@ async def test_with_the_keys_beside_the_data_a_backup_still_opens(cases: Service
     backup = await backup_of(runtime, ref)
     await _erase(http, ref)
     assert opened(KEYRING, backup, ref).display_name == NAME  # hence the key database
+
+
+async def test_victims_registered_in_bulk_get_their_keys_in_the_key_database(
+    apart: Service, key_database_url: str
+) -> None:
+    http, _ = apart
+    disaster_id = await flood(http)
+    result = await post(http, disaster_id, [victim(n) for n in range(1, 4)])
+    assert len(result["cases"]) == 3
+    assert await keys_in(key_database_url) == 3
+    first = result["cases"][0]["case_id"]
+    read = await http.get(f"/cases/{first}", params=REASON, headers=MAGELANG)
+    assert read.json()["personal"]["display_name"] == "Korban Banjir 1"

@@ -205,11 +205,19 @@ async def test_dead_letters_are_listed_and_replayed_once_per_consumer(
         assert "exhausted after " in listing
         assert "2 dead letter(s)" in listing
 
-        # fix the handler, replay the broken event: the failing consumer applies it, the
-        # healthy consumer (which sees the replay too) already applied it and skips it
+        # fix the handler, replay the broken event through the command line: the failing
+        # consumer applies it, the healthy one (which sees the replay too) already did and skips
         failing.fixed = True
         before = (await js.stream_info(REGISTRY.name)).state.last_seq
-        await replay(js, mine[broken.envelope.id])
+        letter = mine[broken.envelope.id]
+        cli = await asyncio.create_subprocess_exec(
+            *(sys.executable, "-m", "pilar_kit.deadletters", "--nats", nats_server.url),
+            *("replay", str(letter.seq)),
+            stdout=asyncio.subprocess.PIPE,
+        )
+        out, _ = await asyncio.wait_for(cli.communicate(), 60)
+        assert cli.returncode == 0
+        assert f"replayed {letter.seq} " in out.decode()
         replayed_seq = (await js.stream_info(REGISTRY.name)).state.last_seq
         assert replayed_seq == before + 1
 

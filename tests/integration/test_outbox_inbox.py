@@ -9,13 +9,15 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 from collections.abc import AsyncIterator, Sequence
+from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
 from nats.aio.client import Client
 from nats.js import JetStreamContext
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from pilar_contracts import Outgoing
 from pilar_contracts.consumers import ANALYTICS_REGISTRY

@@ -74,7 +74,7 @@ async def pipe(prefix: str, stream: asyncio.StreamReader) -> None:
 
 async def run() -> None:
     """Start everything, print where to look, wait for Ctrl-C, stop everything."""
-    print("Pilar: starting locally (SQLite files and JetStream store in .run/)")
+    print(f"Pilar: starting locally (state in {RUN}/)")
     nats_port = pick_port(int(os.environ.get("PILAR_DEV_NATS_PORT", "4322")), "nats-server")
     smtp_port = pick_port(int(os.environ.get("PILAR_DEV_SMTP_PORT", "2525")), "mail catcher")
     http_port = int(os.environ.get("PILAR_DEV_HTTP_PORT", "8101"))
@@ -107,16 +107,25 @@ async def run() -> None:
         await asyncio.gather(*pipes, return_exceptions=True)
         mail.stop()
         nats.stop()
-        print("Pilar stopped; state kept in .run/")
+        print(f"Pilar stopped; state kept in {RUN}/")
+
+
+def database_of(service: str) -> str:
+    """Which database a service will use, said without its URL (it may hold a password)."""
+    url = os.environ.get(f"PILAR_{service.upper()}_DATABASE_URL", "")
+    if url.startswith("postgresql"):
+        return "PostgreSQL"
+    return f"SQLite {RUN / f'{service}.db'}" if not url else "SQLite"
 
 
 def describe(nats_url: str, smtp_port: int, ports: dict[str, int], secret: str) -> None:
     """Print where each API, its docs and metrics are, and a token per demo role."""
-    print(f"\n  nats-server   {nats_url}  (JetStream store .run/jetstream)")
-    print(f"  mail catcher  smtp://127.0.0.1:{smtp_port}  (messages in .run/mail/)")
+    print(f"\n  nats-server   {nats_url}  (JetStream store {RUN / 'jetstream'})")
+    print(f"  mail catcher  smtp://127.0.0.1:{smtp_port}  (messages in {RUN / 'mail'}/)")
     for service, port in ports.items():
         base = f"http://127.0.0.1:{port}"
         print(f"  {service:<13} {base}/docs   metrics {base}/metrics   ready {base}/readyz")
+    print("\n  Databases: " + ", ".join(f"{s} {database_of(s)}" for s in ports))
     issuer = issuer_from_settings(AuthSettings(jwt_secret=SecretStr(secret)))
     print("\n  Demo tokens (Authorization: Bearer <token>), valid 8 hours:")
     for role, token in demo_tokens(issuer).items():
