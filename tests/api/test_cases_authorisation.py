@@ -1,18 +1,16 @@
 """Authorisation matrix of the cases API: every route for every kind of caller.
 
-Callers: national, provincial and regency operators inside and outside the record's region
-(33 / 33.71 against 32 / 32.04), the auditor, the PSKS a referral is addressed to, another PSKS,
-and nobody. Each cell acts on records of its own, made in Kota Magelang (33.71). A list answers
-an operator outside the region with 200 but without the record ("hidden").
+The callers are those of ``tests/api/matrix.py``; ``me`` is the PSKS a referral is addressed to.
+Each cell acts on records of its own, made in Kota Magelang (33.71). A list answers an operator
+outside the region with 200 but without the record ("hidden").
 """
 
 from __future__ import annotations
 
 import itertools
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
-from uuid import uuid4
 
 import httpx
 import pytest
@@ -30,38 +28,20 @@ from tests.api.cases_harness import (
     certified_pillar,
 )
 from tests.api.harness import SECRET, bearer, make_nik
+from tests.api.matrix import (
+    CALLERS,
+    IN_REGION,
+    OUT_OF_REGION,
+    Records,
+    ok,
+    served_routes,
+    url_of,
+)
 
 pytestmark = pytest.mark.integration
 __all__ = ["cases"]
 SERIALS = itertools.count(100)
 REASON = "verifikasi data oleh pekerja sosial"
-CALLERS: dict[str, Callable[[str], dict[str, str]]] = {
-    "national": lambda _: bearer(Role.NATIONAL_OPERATOR),
-    "provincial_in": lambda _: bearer(Role.PROVINCIAL_OPERATOR, "33"),
-    "provincial_out": lambda _: bearer(Role.PROVINCIAL_OPERATOR, "32"),
-    "regency_in": lambda _: bearer(Role.REGENCY_OPERATOR, "33.71"),
-    "regency_out": lambda _: bearer(Role.REGENCY_OPERATOR, "32.04"),
-    "auditor": lambda _: bearer(Role.AUDITOR),
-    "psks_self": lambda me: bearer(Role.PSKS, "33.71", subject=me),
-    "psks_other": lambda _: bearer(Role.PSKS, "33.71", subject=str(uuid4())),
-    "anonymous": lambda _: {},
-}
-IN_REGION = ("national", "provincial_in", "regency_in")
-OUT_OF_REGION = ("provincial_out", "regency_out")
-
-
-@dataclass
-class Records:
-    """What one cell acts on; ``me`` is the pillar a PSKS token of the record speaks for."""
-
-    me: str = field(default_factory=lambda: str(uuid4()))
-    ids: dict[str, str] = field(default_factory=dict)
-
-
-async def _ok(response: httpx.Response) -> dict[str, Any]:
-    assert response.is_success, response.text
-    body: dict[str, Any] = response.json()
-    return body
 
 
 def _new_case_body(_: Records | None = None) -> dict[str, Any]:
@@ -73,7 +53,7 @@ async def nothing(_http: httpx.AsyncClient, _: Runtime) -> Records:
 
 
 async def case(http: httpx.AsyncClient, _: Runtime) -> Records:
-    opened = await _ok(await http.post("/cases", json=_new_case_body(), headers=MAGELANG))
+    opened = await ok(await http.post("/cases", json=_new_case_body(), headers=MAGELANG))
     return Records(ids={"case": opened["id"], "client_ref": opened["client_ref"]})
 
 
@@ -87,7 +67,7 @@ async def referral(http: httpx.AsyncClient, runtime: Runtime) -> Records:
     records = await case(http, runtime)
     await certified_pillar(runtime, VILLAGE)  # a free pillar for every cell
     url = f"/cases/{records.ids['case']}/referrals"
-    sent = await _ok(await http.post(url, json={}, headers=MAGELANG))
+    sent = await ok(await http.post(url, json={}, headers=MAGELANG))
     records.me = sent["to_id"]  # the PSKS the referral is addressed to
     records.ids["referral"] = sent["id"]
     return records
@@ -96,7 +76,7 @@ async def referral(http: httpx.AsyncClient, runtime: Runtime) -> Records:
 async def accepted(http: httpx.AsyncClient, runtime: Runtime) -> Records:
     records = await referral(http, runtime)
     url = f"/referrals/{records.ids['referral']}/accept"
-    await _ok(await http.post(url, headers=bearer(Role.PSKS, "33.71", subject=records.me)))
+    await ok(await http.post(url, headers=bearer(Role.PSKS, "33.71", subject=records.me)))
     return records
 
 
@@ -113,7 +93,7 @@ def flood(_: Records | None = None) -> dict[str, Any]:
 
 
 async def disaster(http: httpx.AsyncClient, _: Runtime) -> Records:
-    declared = await _ok(await http.post("/disasters", json=flood(), headers=MAGELANG))
+    declared = await ok(await http.post("/disasters", json=flood(), headers=MAGELANG))
     return Records(ids={"disaster": declared["id"]})
 
 
@@ -221,11 +201,6 @@ def expected(route: Route, caller: str) -> str:
     return "seen" if caller in (*IN_REGION, "psks_self") else "hidden"
 
 
-def _url(route: Route, records: Records) -> str:
-    names = {f"{key}_id": value for key, value in records.ids.items()}
-    return route.path.format(**names)
-
-
 def _answer(route: Route, records: Records, response: httpx.Response) -> str:
     if route.lists is None or response.status_code != 200:
         return str(response.status_code)
@@ -241,7 +216,7 @@ async def test_who_may_call_the_route(cases: Service, route: Route) -> None:
         records = await route.prepare(http, runtime)
         body = route.body(records) if route.body else None
         response = await http.request(
-            route.method, _url(route, records), json=body, headers=headers(records.me)
+            route.method, url_of(route.path, records), json=body, headers=headers(records.me)
         )
         answers[caller] = _answer(route, records, response)
     assert answers == {caller: expected(route, caller) for caller in CALLERS}
@@ -249,10 +224,5 @@ async def test_who_may_call_the_route(cases: Service, route: Route) -> None:
 
 def test_the_matrix_covers_every_route_of_the_api() -> None:
     app = create_app(CasesSettings(auth=AuthSettings(jwt_secret=SECRET)))
-    served = {
-        f"{method.upper()} {path}"
-        for path, operations in app.openapi()["paths"].items()
-        for method in operations
-        if path not in ("/healthz", "/readyz")
-    }
-    assert served == {route.name.replace("client_ref_id", "client_ref") for route in ROUTES}
+    named = {route.name.replace("client_ref_id", "client_ref") for route in ROUTES}
+    assert served_routes(app) == named

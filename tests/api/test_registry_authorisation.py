@@ -1,15 +1,14 @@
 """Authorisation matrix of the registry API: every route for every kind of caller.
 
-Callers: national, provincial and regency operators inside and outside the record's region
-(33 / 33.71 against 32 / 32.04), the auditor, the PSKS the record is about, another PSKS, and
-nobody. Each cell acts on records of its own, so an allowed call always finds them as it expects.
+The callers are those of ``tests/api/matrix.py``. Each cell acts on records of its own, so an
+allowed call always finds them as it expects.
 """
 
 from __future__ import annotations
 
 import itertools
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 from uuid import uuid4
@@ -27,37 +26,13 @@ from pilar_registry import handlers
 from pilar_registry.app import create_app
 from pilar_registry.settings import RegistrySettings
 from tests.api.harness import CHECKER, REGISTRAR, SECRET, Service, bearer, make_nik
+from tests.api.matrix import CALLERS, Records, ok, served_routes, url_of
 
 pytestmark = pytest.mark.integration
 VILLAGE = "33.71.01.1003"
 MAKER = bearer(Role.NATIONAL_OPERATOR, subject=REGISTRAR)
 CHECKS = bearer(Role.NATIONAL_OPERATOR, subject=CHECKER)
 SERIALS = itertools.count(1)
-CALLERS: dict[str, Callable[[str], dict[str, str]]] = {
-    "national": lambda _: bearer(Role.NATIONAL_OPERATOR),
-    "provincial_in": lambda _: bearer(Role.PROVINCIAL_OPERATOR, "33"),
-    "provincial_out": lambda _: bearer(Role.PROVINCIAL_OPERATOR, "32"),
-    "regency_in": lambda _: bearer(Role.REGENCY_OPERATOR, "33.71"),
-    "regency_out": lambda _: bearer(Role.REGENCY_OPERATOR, "32.04"),
-    "auditor": lambda _: bearer(Role.AUDITOR),
-    "psks_self": lambda me: bearer(Role.PSKS, "33.71", subject=me),
-    "psks_other": lambda _: bearer(Role.PSKS, "33.71", subject=str(uuid4())),
-    "anonymous": lambda _: {},
-}
-
-
-@dataclass
-class Records:
-    """What one cell acts on; ``me`` is whom a PSKS token of the record speaks for."""
-
-    me: str = field(default_factory=lambda: str(uuid4()))
-    ids: dict[str, str] = field(default_factory=dict)
-
-
-async def _ok(response: httpx.Response) -> dict[str, Any]:
-    assert response.is_success, response.text
-    body: dict[str, Any] = response.json()
-    return body
 
 
 async def pending_volunteer(http: httpx.AsyncClient, _: Runtime) -> Records:
@@ -69,17 +44,17 @@ async def pending_volunteer(http: httpx.AsyncClient, _: Runtime) -> Records:
         "display_name": f"Relawan {serial}",
         "details": {"tier": "muda"},
     }
-    created = await _ok(await http.post("/volunteers", json=body, headers=MAKER))
+    created = await ok(await http.post("/volunteers", json=body, headers=MAKER))
     return Records(me=created["id"], ids={"volunteer": created["id"]})
 
 
 async def volunteer(http: httpx.AsyncClient, runtime: Runtime) -> Records:
     records = await pending_volunteer(http, runtime)
     url = f"/volunteers/{records.me}"
-    await _ok(await http.post(f"{url}/verify", headers=CHECKS))
+    await ok(await http.post(f"{url}/verify", headers=CHECKS))
     number = f"TGN-{next(SERIALS)}"
     cert = {"scheme": "TAGANA", "certificate_no": number, "valid_from": "2026-01-01"}
-    certified = await _ok(await http.post(f"{url}/certifications", json=cert, headers=CHECKS))
+    certified = await ok(await http.post(f"{url}/certifications", json=cert, headers=CHECKS))
     records.ids["certification"] = certified["id"]
     return records
 
@@ -92,13 +67,13 @@ async def pending_institution(http: httpx.AsyncClient, _: Runtime) -> Records:
         "registration_no": f"LKS-{next(SERIALS)}",
         "contact_name": "Pengurus",
     }
-    created = await _ok(await http.post("/institutions", json=body, headers=MAKER))
+    created = await ok(await http.post("/institutions", json=body, headers=MAKER))
     return Records(me=created["id"], ids={"institution": created["id"]})
 
 
 async def institution(http: httpx.AsyncClient, runtime: Runtime) -> Records:
     records = await pending_institution(http, runtime)
-    await _ok(await http.post(f"/institutions/{records.me}/verify", headers=CHECKS))
+    await ok(await http.post(f"/institutions/{records.me}/verify", headers=CHECKS))
     return records
 
 
@@ -119,7 +94,7 @@ async def deployment(http: httpx.AsyncClient, runtime: Runtime) -> Records:
     async with runtime.transaction() as session:
         await handlers.on_disaster_declared(declared, delivery, session)
     listing = f"/disasters/{declared.disaster_id}/deployments?limit=1000"
-    sent = (await _ok(await http.get(listing, headers=CHECKS)))["items"]
+    sent = (await ok(await http.get(listing, headers=CHECKS)))["items"]
     mine = [d["id"] for d in sent if d["volunteer_id"] == records.me]
     assert len(mine) == 1
     records.ids |= {"disaster": str(declared.disaster_id), "deployment": mine[0]}
@@ -230,11 +205,6 @@ def expected(route: Route, caller: str) -> int:
     return 403
 
 
-def _url(route: Route, records: Records) -> str:
-    names = {f"{key}_id": value for key, value in records.ids.items()}
-    return route.path.format(**names)
-
-
 @pytest.mark.parametrize("route", ROUTES, ids=lambda r: r.name)
 async def test_who_may_call_the_route(registry: Service, route: Route) -> None:
     http, runtime = registry
@@ -243,7 +213,7 @@ async def test_who_may_call_the_route(registry: Service, route: Route) -> None:
         records = await route.prepare(http, runtime)
         body = route.body(records) if route.body else None
         response = await http.request(
-            route.method, _url(route, records), json=body, headers=headers(records.me)
+            route.method, url_of(route.path, records), json=body, headers=headers(records.me)
         )
         answers[caller] = response.status_code
     assert answers == {caller: expected(route, caller) for caller in CALLERS}
@@ -251,10 +221,4 @@ async def test_who_may_call_the_route(registry: Service, route: Route) -> None:
 
 def test_the_matrix_covers_every_route_of_the_api() -> None:
     app = create_app(RegistrySettings(auth=AuthSettings(jwt_secret=SECRET)))
-    served = {
-        f"{method.upper()} {path}"
-        for path, operations in app.openapi()["paths"].items()
-        for method in operations
-        if path not in ("/healthz", "/readyz")
-    }
-    assert served == {route.name for route in ROUTES}
+    assert served_routes(app) == {route.name for route in ROUTES}
