@@ -20,7 +20,7 @@ from pilar_cases.app import create_app
 from pilar_cases.domain import PersonalData
 from pilar_cases.keyring import Keyring, Unreadable
 from pilar_cases.settings import CasesSettings
-from pilar_cases.store import ClientKeyRow, ClientRow
+from pilar_cases.store import Base, ClientKeyRow, ClientRow
 from pilar_kit.db import create_engine, session_factory
 from pilar_kit.natsserver import NatsServer
 from pilar_kit.runtime import Runtime
@@ -28,7 +28,9 @@ from tests.api.cases_harness import (
     MAGELANG,
     NAME,
     NIK,
+    PHONE,
     Service,
+    case_body,
     cases,
     cases_settings,
     open_case,
@@ -165,3 +167,32 @@ async def test_victims_registered_in_bulk_get_their_keys_in_the_key_database(
     first = result["cases"][0]["case_id"]
     read = await http.get(f"/cases/{first}", params=REASON, headers=MAGELANG)
     assert read.json()["personal"]["display_name"] == "Korban Banjir 1"
+
+
+async def _every_row(runtime: Runtime) -> str:
+    """Every row of every table of the cases database, as text."""
+    async with runtime.transaction() as session:
+        rows = [
+            str(row)
+            for table in Base.metadata.sorted_tables
+            for row in (await session.execute(select(table))).all()
+        ]
+    return "\n".join(rows)
+
+
+async def test_after_an_erasure_no_table_or_file_holds_the_clients_identity(
+    apart: Service, database_url: str, tmp_path: Path
+) -> None:
+    http, runtime = apart
+    case = await open_case(http)
+    read = await http.get(f"/cases/{case['id']}", params=REASON, headers=MAGELANG)
+    assert read.json()["personal"]["phone"] == PHONE
+    await _erase(http, case["client_ref"])
+    plain = [NIK, NAME, PHONE, case_body()["kk"], case_body()["address"]]
+    everything = await _every_row(runtime)
+    assert case["client_ref"] in everything  # the scan does read the rows
+    assert [p for p in plain if p in everything] == []
+    if database_url.startswith("sqlite"):  # the files themselves, write-ahead logs included
+        for path in tmp_path.glob("*.db*"):
+            raw = path.read_bytes()
+            assert [p for p in plain if p.encode() in raw] == [], path.name
