@@ -14,7 +14,7 @@ from pilar_cases.jobs import ReferralExpiry
 from pilar_cases.metrics import CasesMetrics
 from pilar_cases.settings import CasesSettings
 from pilar_cases.store import Base
-from pilar_kit.db import create_engine, session_factory
+from pilar_kit.db import create_engine
 from pilar_kit.http import create_http_app
 from pilar_kit.runtime import Runtime
 from pilar_kit.settings import ServiceSettings
@@ -34,7 +34,7 @@ def create_app(settings: ServiceSettings) -> FastAPI:
     keyring = settings.keyring()
     key_engines = [create_engine(url) for url in settings.side_databases()]
     if key_engines:
-        keyring.key_sessions = session_factory(key_engines[0])
+        keyring.key_database = key_engines[0]
     runtime = Runtime(
         service="cases",
         settings=settings,

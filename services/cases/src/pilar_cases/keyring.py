@@ -3,7 +3,7 @@
 Each client's personal data is sealed with AES-256-GCM under a data key of its own; that data key is
 stored only wrapped (AES-GCM) under the master key. Deleting the wrapped key makes every copy of the
 sealed data unreadable that does not also hold the key: with the keys in a database of their own
-(``key_sessions``, see ``store/keys.py``), every backup of the cases database. The client_ref binds
+(``key_database``, see ``store/keys.py``), every backup of the cases database. The client_ref binds
 both as associated data, so a sealed blob or wrapped key copied onto another client does not open.
 """
 
@@ -19,7 +19,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 if TYPE_CHECKING:
-    from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+    from sqlalchemy.ext.asyncio import AsyncEngine
 
 _NONCE_BYTES = 12
 _KEY_BYTES = 32
@@ -58,13 +58,13 @@ class Keyring:
         client_ref_key: bytes,
         master_key: bytes,
         master_key_id: str,
-        key_sessions: async_sessionmaker[AsyncSession] | None = None,
+        key_database: AsyncEngine | None = None,
     ) -> None:
         if len(master_key) != _KEY_BYTES:
             raise ValueError("the master key must be 32 bytes")
         self._ref_key, self._master = client_ref_key, master_key
         self.master_key_id = master_key_id
-        self.key_sessions = key_sessions  # the key database; None: keys beside the data
+        self.key_database = key_database  # None: the keys live beside the data
 
     def client_ref(self, normalised_nik: str) -> str:
         """The pseudonymous name of a client: HMAC-SHA256 of the NIK, hex."""

@@ -20,7 +20,7 @@ class Clients:
 
     def __init__(self, session: AsyncSession, keyring: Keyring) -> None:
         self.session, self.keyring = session, keyring
-        apart = keyring.key_sessions
+        apart = keyring.key_database
         self.keys: ClientKeys = KeysApart(apart) if apart else KeysBeside(session)
 
     def _wrapped(self, client_ref: str, key: bytes, now: datetime) -> WrappedKey:

@@ -11,15 +11,19 @@ so sealed data never exists without its key; a key left without data is harmless
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Protocol
+from functools import cache
+from typing import Any, Protocol
 
-from sqlalchemy import delete, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import bindparam, delete, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from pilar_cases.store.tables import ClientKeyRow
 
 KEYS = ClientKeyRow.metadata.tables[ClientKeyRow.__tablename__]
 _ADD = KEYS.insert()  # built once, cache key kept
+_WRAPPED = select(KEYS.c.wrapped_key).where(KEYS.c.client_ref == bindparam("ref"))
 
 
 class ClientKeys(Protocol):
@@ -69,27 +73,42 @@ class KeysBeside:
 class KeysApart:
     """Keys in a database of their own, each change committed at once."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
-        self.sessions = sessions
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self.replacing = _replacing(engine.dialect.name)
 
     async def get(self, client_ref: str) -> bytes | None:
         """A client's wrapped key, or None."""
-        async with self.sessions() as session:
-            return await _wrapped(session, client_ref)
+        async with self.engine.connect() as conn:
+            found: bytes | None = (await conn.execute(_WRAPPED, {"ref": client_ref})).scalar()
+        return found
 
     async def add(self, rows: list[WrappedKey]) -> None:
         """Commit new wrapped keys, replacing keys left by an intake that did not commit."""
-        if not rows:
-            return
-        async with self.sessions() as session, session.begin():
-            refs = [ref for ref, *_ in rows]
-            await session.execute(delete(ClientKeyRow).where(ClientKeyRow.client_ref.in_(refs)))
-            await session.execute(_ADD, _values(rows))
+        if len(rows) == 1 and self.engine.dialect.name == "postgresql":
+            # one statement is atomic by itself: no BEGIN and COMMIT round trips per intake
+            async with self.engine.connect() as conn:
+                alone = await conn.execution_options(isolation_level="AUTOCOMMIT")
+                await alone.execute(self.replacing, _values(rows))
+        elif rows:
+            async with self.engine.begin() as conn:
+                await conn.execute(self.replacing, _values(rows))
 
     async def delete(self, client_ref: str) -> bool:
         """Delete a client's key and commit, before the erasure is recorded."""
-        async with self.sessions() as session, session.begin():
-            return await _delete(session, client_ref)
+        async with self.engine.begin() as conn:
+            result = await conn.execute(delete(KEYS).where(KEYS.c.client_ref == client_ref))
+        return bool(getattr(result, "rowcount", 0))
+
+
+@cache  # one statement per dialect: it keeps its compiled form across requests
+def _replacing(dialect: str) -> Any:
+    """INSERT of keys that replaces a client's earlier key (one statement, either database)."""
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert(KEYS)
+    columns = ("wrapped_key", "master_key_id", "created_at")
+    replaced = {name: statement.excluded[name] for name in columns}
+    return statement.on_conflict_do_update(index_elements=["client_ref"], set_=replaced)
 
 
 async def _wrapped(session: AsyncSession, client_ref: str) -> bytes | None:
