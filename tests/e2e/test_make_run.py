@@ -31,6 +31,12 @@ async def _banner(stdout: asyncio.StreamReader) -> list[str]:
     return lines
 
 
+async def _drain(stdout: asyncio.StreamReader, into: list[bytes]) -> None:
+    """Keep reading the launcher's output, so that a full pipe never stalls it or a service."""
+    while line := await stdout.readline():
+        into.append(line)
+
+
 async def _ready(url: str) -> None:
     deadline = time.monotonic() + READY_SECONDS
     async with httpx.AsyncClient() as http:
@@ -61,8 +67,10 @@ async def test_make_run_starts_everything_and_stops_on_ctrl_c(tmp_path: Path) ->
         stderr=asyncio.subprocess.STDOUT,
     )
     assert launcher.stdout is not None
+    rest: list[bytes] = []
     try:
         banner = "".join(await _banner(launcher.stdout))
+        draining = asyncio.create_task(_drain(launcher.stdout, rest))
         urls = dict(re.findall(r"^  (\w+)\s+(http://127\.0\.0\.1:\d+)/docs", banner, re.M))
         assert set(urls) == set(SERVICES)
         assert f"nats://127.0.0.1:{nats_port}" in banner
@@ -73,10 +81,11 @@ async def test_make_run_starts_everything_and_stops_on_ctrl_c(tmp_path: Path) ->
         state = {p.name for p in (tmp_path / "run").iterdir()}
         assert {"jetstream", "registry.db", "cases.db", "cases-keys.db"} <= state
         launcher.send_signal(signal.SIGINT)
-        rest, _ = await asyncio.wait_for(launcher.communicate(), 60)
+        await asyncio.wait_for(launcher.wait(), 60)
+        await asyncio.wait_for(draining, 10)
     finally:
         if launcher.returncode is None:
             launcher.kill()
             await launcher.wait()
     assert launcher.returncode == 0
-    assert "Pilar stopped" in rest.decode(errors="replace")
+    assert "Pilar stopped" in b"".join(rest).decode(errors="replace")
