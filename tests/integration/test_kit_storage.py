@@ -75,19 +75,22 @@ async def test_the_relay_reads_only_pending_rows_not_every_published_one(
         await Outbox(OUTBOX).stage(session, *[certified() for _ in range(2000)])
         ids = list((await session.execute(select(OUTBOX.c.id).order_by(OUTBOX.c.id))).scalars())
         pending = [ids[5], ids[700], ids[-1]]
+        # each row published at a moment of its own, as a relay does window after window: one
+        # moment for them all would tell ANALYZE that a value (NULL too) covers half the table,
+        # and for so small a table SQLite may then rightly prefer to walk it in id order
         published = update(OUTBOX).where(OUTBOX.c.id.not_in(pending))
-        await session.execute(published.values(published_at=datetime.now(UTC)))
+        await session.execute(published.values(published_at=OUTBOX.c.created_at))
     async with engine.connect() as conn:
         if analyzed:
             await conn.exec_driver_sql("ANALYZE")
-        query = pending_rows(OUTBOX, 500)
+        query = pending_rows(OUTBOX, 500, conn.dialect.name)
         sql = str(query.compile(conn.engine, compile_kwargs={"literal_binds": True}))
         explain = "EXPLAIN QUERY PLAN " if conn.dialect.name == "sqlite" else "EXPLAIN "
         plan = " ".join(str(row) for row in await conn.exec_driver_sql(explain + sql))
         found = [row.id for row in await conn.execute(query)]
     # an index on the publication state, never a walk of the whole table in id order
     assert "ix_outbox_pending" in plan or "ix_outbox_published_at" in plan, plan
-    assert "SCAN outbox" not in plan
+    assert "'SCAN outbox'" not in plan  # a walk of the partial index alone is fine
     assert "Seq Scan" not in plan
     assert "outbox_pkey" not in plan
     assert found == pending
