@@ -24,6 +24,7 @@ from pilar_cases.store.tables import ClientKeyRow
 KEYS = ClientKeyRow.metadata.tables[ClientKeyRow.__tablename__]
 _ADD = KEYS.insert()  # built once, cache key kept
 _WRAPPED = select(KEYS.c.wrapped_key).where(KEYS.c.client_ref == bindparam("ref"))
+_DELETE = delete(KEYS).where(KEYS.c.client_ref == bindparam("ref"))
 
 
 class ClientKeys(Protocol):
@@ -58,7 +59,8 @@ class KeysBeside:
 
     async def get(self, client_ref: str) -> bytes | None:
         """A client's wrapped key, or None."""
-        return await _wrapped(self.session, client_ref)
+        found: bytes | None = (await self.session.execute(_WRAPPED, {"ref": client_ref})).scalar()
+        return found
 
     async def add(self, rows: list[WrappedKey]) -> None:
         """Keep new wrapped keys (a client never has one here when it gets a new one)."""
@@ -67,7 +69,8 @@ class KeysBeside:
 
     async def delete(self, client_ref: str) -> bool:
         """Delete a client's key within the caller's transaction."""
-        return await _delete(self.session, client_ref)
+        result = await self.session.execute(_DELETE, {"ref": client_ref})
+        return bool(getattr(result, "rowcount", 0))
 
 
 class KeysApart:
@@ -97,7 +100,7 @@ class KeysApart:
     async def delete(self, client_ref: str) -> bool:
         """Delete a client's key and commit, before the erasure is recorded."""
         async with self.engine.begin() as conn:
-            result = await conn.execute(delete(KEYS).where(KEYS.c.client_ref == client_ref))
+            result = await conn.execute(_DELETE, {"ref": client_ref})
         return bool(getattr(result, "rowcount", 0))
 
 
@@ -109,16 +112,3 @@ def _replacing(dialect: str) -> Any:
     columns = ("wrapped_key", "master_key_id", "created_at")
     replaced = {name: statement.excluded[name] for name in columns}
     return statement.on_conflict_do_update(index_elements=["client_ref"], set_=replaced)
-
-
-async def _wrapped(session: AsyncSession, client_ref: str) -> bytes | None:
-    query = select(ClientKeyRow.wrapped_key).where(ClientKeyRow.client_ref == client_ref)
-    found: bytes | None = (await session.execute(query)).scalar_one_or_none()
-    return found
-
-
-async def _delete(session: AsyncSession, client_ref: str) -> bool:
-    result = await session.execute(
-        delete(ClientKeyRow).where(ClientKeyRow.client_ref == client_ref)
-    )
-    return bool(getattr(result, "rowcount", 0))
