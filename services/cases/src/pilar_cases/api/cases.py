@@ -26,7 +26,7 @@ from pilar_cases.domain import CaseStatus, Intake, PersonalData, Stage
 from pilar_cases.store import Cases, CaseSearch
 from pilar_contracts.events.fields import PmksCategory, RegionCode, Urgency
 from pilar_contracts.identity import normalise_kk, normalise_nik
-from pilar_kit.auth import ensure_region
+from pilar_kit.auth import ensure_region, listing_region
 from pilar_kit.http import RuntimeDep
 
 router = APIRouter(tags=["cases"])
@@ -95,8 +95,7 @@ async def list_cases(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> CasePage:
     """Cases of a region (default: the operator's own), newest first; no personal data."""
-    scope = region if region is not None else who.region
-    ensure_region(who, scope)
+    scope = listing_region(who, region)
     search = CaseSearch(
         region=scope,
         stage=stage.value if stage else None,

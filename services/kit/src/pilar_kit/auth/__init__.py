@@ -9,6 +9,7 @@ from pilar_kit.auth.dependencies import (
     ensure_region,
     forbidden,
     install_verifier,
+    listing_region,
     require_roles,
     unauthenticated,
 )
@@ -38,6 +39,7 @@ __all__ = [
     "forbidden",
     "install_verifier",
     "issuer_from_settings",
+    "listing_region",
     "region_filter",
     "region_prefix",
     "region_within",

@@ -85,3 +85,10 @@ def ensure_region(principal: Principal, code: str) -> None:
     """Answer 403 unless a record of region `code` lies within the principal's authority."""
     if not principal.can_access_region(code):
         raise forbidden(OUTSIDE_REGION)
+
+
+def listing_region(principal: Principal, region: str | None) -> str:
+    """The region a listing covers: the one asked for, else the principal's own; 403 beyond it."""
+    scope = region if region is not None else principal.region
+    ensure_region(principal, scope)
+    return scope

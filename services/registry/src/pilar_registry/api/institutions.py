@@ -10,7 +10,7 @@ from fastapi import APIRouter, HTTPException, Query, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pilar_contracts.events.fields import Code, PsksType, RegionCode, VolunteerStatus
-from pilar_kit.auth import Principal, ensure_region
+from pilar_kit.auth import Principal, ensure_region, listing_region
 from pilar_kit.http import RuntimeDep
 from pilar_registry.api.access import Operator, Reader, ensure_may_read
 from pilar_registry.api.errors import INSTITUTION_NOT_FOUND, answered
@@ -92,8 +92,7 @@ async def list_institutions(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> InstitutionPage:
     """Institutions of a region (default: the operator's own), filtered and paginated."""
-    scope = region if region is not None else who.region
-    ensure_region(who, scope)
+    scope = listing_region(who, region)
     search = InstitutionSearch(
         region=scope,
         psks_type=psks_type,

@@ -10,7 +10,7 @@ from fastapi import APIRouter, HTTPException, Query, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pilar_contracts.events.fields import PsksType, RegionCode, VolunteerStatus
-from pilar_kit.auth import Principal, ensure_region
+from pilar_kit.auth import Principal, ensure_region, listing_region
 from pilar_kit.http import RuntimeDep
 from pilar_registry import usecases
 from pilar_registry.api.access import OPERATORS, Operator, Reader, ensure_may_read
@@ -88,8 +88,7 @@ async def list_volunteers(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> VolunteerPage:
     """PSKS people of a region (default: the operator's own), filtered and paginated."""
-    scope = region if region is not None else who.region
-    ensure_region(who, scope)
+    scope = listing_region(who, region)
     search = Search(
         region=scope,
         psks_type=psks_type,
