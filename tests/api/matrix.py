@@ -7,16 +7,19 @@ PSKS, and nobody.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 from uuid import uuid4
 
 import httpx
 from fastapi import FastAPI
 
 from pilar_kit.auth import Role
+from pilar_kit.runtime import Runtime
 from tests.api.harness import bearer
+
+A = TypeVar("A")
 
 CALLERS: dict[str, Callable[[str], dict[str, str]]] = {
     "national": lambda _: bearer(Role.NATIONAL_OPERATOR),
@@ -39,6 +42,39 @@ class Records:
 
     me: str = field(default_factory=lambda: str(uuid4()))
     ids: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One operation of an API, how to prepare the records it acts on, and what success answers."""
+
+    method: str
+    path: str
+    prepare: Callable[[httpx.AsyncClient, Runtime], Awaitable[Records]]
+    ok: int = 200
+    body: Callable[[Records], Any] | None = None
+
+    @property
+    def name(self) -> str:
+        """The operation as OpenAPI names it."""
+        return f"{self.method} {self.path.split('?')[0]}"
+
+
+async def answers(
+    http: httpx.AsyncClient,
+    runtime: Runtime,
+    operation: Operation,
+    read: Callable[[Records, httpx.Response], A],
+) -> dict[str, A]:
+    """What every caller gets from an operation, each acting on records of its own."""
+    found: dict[str, A] = {}
+    for caller, headers in CALLERS.items():
+        records = await operation.prepare(http, runtime)
+        body = operation.body(records) if operation.body else None
+        url = url_of(operation.path, records)
+        response = await http.request(operation.method, url, json=body, headers=headers(records.me))
+        found[caller] = read(records, response)
+    return found
 
 
 async def ok(response: httpx.Response) -> dict[str, Any]:

@@ -8,8 +8,8 @@ outside the region with 200 but without the record ("hidden").
 from __future__ import annotations
 
 import itertools
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import httpx
@@ -32,10 +32,11 @@ from tests.api.matrix import (
     CALLERS,
     IN_REGION,
     OUT_OF_REGION,
+    Operation,
     Records,
+    answers,
     ok,
     served_routes,
-    url_of,
 )
 
 pytestmark = pytest.mark.integration
@@ -103,24 +104,14 @@ def victims(_: Records) -> list[dict[str, Any]]:
 
 
 @dataclass(frozen=True)
-class Route:
-    """One operation of the API, how to prepare its records, and who may call it."""
+class Route(Operation):
+    """An operation and who may call it."""
 
-    method: str
-    path: str
-    prepare: Callable[[httpx.AsyncClient, Runtime], Awaitable[Records]]
-    ok: int = 200
-    body: Callable[[Records], Any] | None = None
     callers: str = (
         "operators"  # operators (of the region) | all_operators | psks | addressee | auditor
     )
     lists: str | None = None  # for a list: the record id its body must (not) hold
     outside: str = "403"  # what an operator beyond the record's region hears
-
-    @property
-    def name(self) -> str:
-        """The route as OpenAPI names it."""
-        return f"{self.method} {self.path.split('?')[0]}"
 
 
 ROUTES = [
@@ -211,15 +202,8 @@ def _answer(route: Route, records: Records, response: httpx.Response) -> str:
 @pytest.mark.parametrize("route", ROUTES, ids=lambda r: r.path.split("?")[0] + f" {r.method}")
 async def test_who_may_call_the_route(cases: Service, route: Route) -> None:
     http, runtime = cases
-    answers: dict[str, str] = {}
-    for caller, headers in CALLERS.items():
-        records = await route.prepare(http, runtime)
-        body = route.body(records) if route.body else None
-        response = await http.request(
-            route.method, url_of(route.path, records), json=body, headers=headers(records.me)
-        )
-        answers[caller] = _answer(route, records, response)
-    assert answers == {caller: expected(route, caller) for caller in CALLERS}
+    found = await answers(http, runtime, route, partial(_answer, route))
+    assert found == {caller: expected(route, caller) for caller in CALLERS}
 
 
 def test_the_matrix_covers_every_route_of_the_api() -> None:

@@ -7,7 +7,6 @@ allowed call always finds them as it expects.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -26,7 +25,7 @@ from pilar_registry import handlers
 from pilar_registry.app import create_app
 from pilar_registry.settings import RegistrySettings
 from tests.api.harness import CHECKER, REGISTRAR, SECRET, Service, bearer, make_nik
-from tests.api.matrix import CALLERS, Records, ok, served_routes, url_of
+from tests.api.matrix import CALLERS, Operation, Records, answers, ok, served_routes
 
 pytestmark = pytest.mark.integration
 VILLAGE = "33.71.01.1003"
@@ -125,20 +124,10 @@ ACCREDITATION = {"grade": "B", "valid_from": "2026-01-01"}
 
 
 @dataclass(frozen=True)
-class Route:
-    """One operation of the API, how to prepare its records, and what success answers."""
+class Route(Operation):
+    """An operation and whether the PSKS the record is about may call it."""
 
-    method: str
-    path: str
-    prepare: Callable[[httpx.AsyncClient, Runtime], Awaitable[Records]]
-    ok: int = 200
-    body: Callable[[Records], dict[str, Any]] | None = None
-    self_may: bool = False  # the PSKS the record is about may call it
-
-    @property
-    def name(self) -> str:
-        """The route as OpenAPI names it."""
-        return f"{self.method} {self.path.split('?')[0]}"
+    self_may: bool = False
 
 
 ROUTES = [
@@ -208,15 +197,8 @@ def expected(route: Route, caller: str) -> int:
 @pytest.mark.parametrize("route", ROUTES, ids=lambda r: r.name)
 async def test_who_may_call_the_route(registry: Service, route: Route) -> None:
     http, runtime = registry
-    answers: dict[str, int] = {}
-    for caller, headers in CALLERS.items():
-        records = await route.prepare(http, runtime)
-        body = route.body(records) if route.body else None
-        response = await http.request(
-            route.method, url_of(route.path, records), json=body, headers=headers(records.me)
-        )
-        answers[caller] = response.status_code
-    assert answers == {caller: expected(route, caller) for caller in CALLERS}
+    found = await answers(http, runtime, route, lambda _, response: response.status_code)
+    assert found == {caller: expected(route, caller) for caller in CALLERS}
 
 
 def test_the_matrix_covers_every_route_of_the_api() -> None:
