@@ -123,11 +123,13 @@ class History:
             certificate_no="BENCH",
             valid_from=at.date(),
         )
-        return [
+        told = [
             self._wrap(registered, place, at),
             self._wrap(r.VolunteerVerified(volunteer_id=who, verified_by="bench"), place, at),
-            self._wrap(certified, place, at + timedelta(days=1)),
         ]
+        if at + timedelta(days=1) <= self.end:  # no event from the future
+            told.append(self._wrap(certified, place, at + timedelta(days=1)))
+        return told
 
     def _case(self) -> list[Outgoing]:
         case, referral, at = uuid4(), uuid4(), self._at()
@@ -167,7 +169,8 @@ class History:
         if self.chance.random() < 0.75:
             closed = c.CaseClosed(case_id=case, outcome="resolved", stage="terminasi")
             steps.append((closed, steps[-1][1] + 24))
-        return [self._wrap(e, place, at + timedelta(hours=h)) for e, h in steps]
+        dated = [(e, at + timedelta(hours=h)) for e, h in steps]
+        return [self._wrap(e, place, when) for e, when in dated if when <= self.end]
 
 
 @dataclass

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import random
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import literal
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from pilar_analytics.app import MIGRATIONS
 from pilar_analytics.domain.indicators import percentile
 from pilar_analytics.handlers import ROUTERS
 from pilar_analytics.indicators import cases, coverage, response, trend
@@ -23,23 +22,10 @@ from pilar_contracts import Outgoing
 from pilar_contracts.events import cases as c
 from pilar_contracts.events import registry as r
 from pilar_contracts.events.fields import VolunteerStatus
-from pilar_kit.db import create_engine, session_factory
-from pilar_kit.migrations import upgrade
 from tests.unit.test_analytics_story import T0, Story, deliveries
 
 VILLAGE = "33.71.01.1003"  # Kota Magelang, Magelang Selatan
 OTHER_VILLAGE = "33.71.02.1001"
-
-
-@pytest.fixture
-async def sessions(database_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    """The analytics schema, migrated, on a fresh database."""
-    engine = create_engine(database_url)
-    await upgrade(engine, MIGRATIONS)
-    try:
-        yield session_factory(engine)
-    finally:
-        await engine.dispose()
 
 
 async def applied(

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from pilar_analytics.domain import cases, notices, psks
 from pilar_analytics.domain.facts import Effect, FactsOf, Seen
-from pilar_analytics.store import writes
+from pilar_analytics.store import snapshots, writes
 from pilar_contracts import Event
 from pilar_kit.consumer import Delivery
 
@@ -29,3 +29,4 @@ def effects(items: Sequence[tuple[Event, Delivery]]) -> list[Effect]:
 async def project(items: Sequence[tuple[Event, Delivery]], session: AsyncSession) -> None:
     """Apply a run of events of any types: one read and one write per table touched."""
     await writes.apply(session, effects(items))
+    await snapshots.forget_since(session, (delivery.envelope.time for _, delivery in items))

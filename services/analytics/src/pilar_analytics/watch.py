@@ -18,7 +18,7 @@ from pilar_analytics.domain.thresholds import INDICATOR, Crossing, crossings
 from pilar_analytics.indicators.coverage import coverage_at
 from pilar_analytics.metrics import AnalyticsMetrics
 from pilar_analytics.settings import AnalyticsSettings
-from pilar_analytics.store import alerts, cases
+from pilar_analytics.store import alerts, figures
 from pilar_analytics.store.response import responses
 from pilar_contracts import Outgoing, wrap
 from pilar_contracts.events.analytics import SOURCE, IndicatorThresholdCrossed
@@ -89,7 +89,7 @@ class Watch:
         """Set the gauges of the headline figures and the call-outs per province."""
         if self.metrics is None:
             return
-        self.metrics.show(provinces, await cases.funnel(session, now, ""))
+        self.metrics.show(provinces, await figures.funnel(session, now, ""))
         self.metrics.show_callouts(callouts(await responses(session, now)))
 
     def _event(self, crossing: Crossing) -> Outgoing:

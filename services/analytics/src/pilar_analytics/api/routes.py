@@ -24,7 +24,7 @@ from pilar_analytics.api.schemas import (
 from pilar_analytics.domain.indicators import below_target
 from pilar_analytics.domain.regions import row_level
 from pilar_analytics.indicators import cases, coverage, response, trend
-from pilar_analytics.store import psks
+from pilar_analytics.store import figures, psks
 from pilar_contracts.reference.regions import region_name
 from pilar_kit.http import RuntimeDep
 
@@ -135,7 +135,7 @@ async def certified_volunteers(runtime: RuntimeDep, who: Reader) -> list[Provinc
     """Certified PSKS per province within the caller's region (superseded by ``/psks``)."""
     region = scoped_region(who, None)
     async with runtime.transaction() as session:
-        counts = await psks.psks_counts(session, datetime.now(UTC), region, "province")
+        counts = await figures.psks_counts(session, datetime.now(UTC), region, "province")
     per_province = {code: certified for code, (_, certified) in psks.totals(counts).items()}
     return [
         ProvinceCount(province=code, name=region_name(code), count=n)

@@ -14,7 +14,7 @@ from pilar_analytics.api.schemas import (
 )
 from pilar_analytics.domain.indicators import MEDIAN, P90, per, quantile
 from pilar_analytics.domain.regions import row_codes, row_level
-from pilar_analytics.store import activity, cases
+from pilar_analytics.store import figures
 from pilar_analytics.store.stats import Ranked
 from pilar_contracts.reference.regions import region_name
 
@@ -29,7 +29,7 @@ async def case_rows(session: AsyncSession, at: datetime, region: str) -> list[Ca
         )
         for code in row_codes(region)
     }
-    for code, category, stage, count in await cases.open_cases(
+    for code, category, stage, count in await figures.open_cases(
         session, at, region, row_level(region)
     ):
         row = rows.get(code)
@@ -49,25 +49,25 @@ def spread(ranked: Ranked) -> Spread:
 
 async def referral_funnel(session: AsyncSession, at: datetime, region: str) -> ReferralsPublic:
     """How many referrals were made, answered and completed, and how long that took."""
-    counts = await cases.funnel(session, at, region)
+    counts = await figures.funnel(session, at, region)
     return ReferralsPublic(
         as_of=at.isoformat(),
         **counts,
-        time_to_accept_hours=spread(await cases.durations(session, at, region, "accept")),
-        time_to_complete_hours=spread(await cases.durations(session, at, region, "complete")),
+        time_to_accept_hours=spread(await figures.durations(session, at, region, "accept")),
+        time_to_complete_hours=spread(await figures.durations(session, at, region, "complete")),
     )
 
 
 async def psm_rows(session: AsyncSession, at: datetime, region: str) -> list[PsmRowPublic]:
     """PSM activity per row of a region: how many, how much they did, how long they serve."""
     level = row_level(region)
-    active = await activity.active_psm(session, at, region, level)
-    done = await activity.completed_by_psm(session, at, region, level)
-    starts = await activity.service_start(session, at, region, level)
+    active = await figures.active_psm(session, at, region, level)
+    done = await figures.completed_by_psm(session, at, region, level)
+    starts = await figures.service_start(session, at, region, level)
     rows = []
     for code in row_codes(region):
         count, values = starts.get(code, (0, {}))
-        seconds = {rank: at.timestamp() - value.timestamp() for rank, value in values.items()}
+        seconds = {rank: at.timestamp() - value for rank, value in values.items()}
         median = quantile(seconds, count, MEDIAN)
         rows.append(
             PsmRowPublic(

@@ -8,15 +8,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from pilar_analytics.domain.indicators import Coverage, worst_first
 from pilar_analytics.domain.regions import RowLevel, row_codes, row_level
-from pilar_analytics.store import cases, psks
+from pilar_analytics.store import figures, psks
 
 
 async def coverage_at(
     session: AsyncSession, at: datetime, region: str, level: RowLevel
 ) -> dict[str, Coverage]:
     """Coverage of every region one level down that has PSKS or open cases."""
-    counts = psks.totals(await psks.psks_counts(session, at, region, level))
-    opened = await cases.open_per_region(session, at, region, level)
+    counts = psks.totals(await figures.psks_counts(session, at, region, level))
+    opened = await figures.open_per_region(session, at, region, level)
     return {
         code: Coverage(
             code,
@@ -42,7 +42,7 @@ async def psks_by_type(
     session: AsyncSession, at: datetime, region: str
 ) -> dict[str, dict[str, tuple[int, int]]]:
     """Per row of a region: active and certified PSKS per type."""
-    counts = await psks.psks_counts(session, at, region, row_level(region))
+    counts = await figures.psks_counts(session, at, region, row_level(region))
     rows: dict[str, dict[str, tuple[int, int]]] = {code: {} for code in row_codes(region)}
     for (code, kind), (active, certified) in counts.items():
         if code in rows and kind:

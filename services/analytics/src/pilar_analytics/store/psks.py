@@ -6,11 +6,12 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, func, select
+from sqlalchemy import Select, and_, func, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pilar_analytics.domain.regions import RowLevel
 from pilar_analytics.store.scope import by, group, in_scope, not_yet
+from pilar_analytics.store.snapshots import rows_where
 from pilar_analytics.store.tables import (
     AccreditationRow,
     CertificationRow,
@@ -47,37 +48,67 @@ def inactive_at(at: datetime) -> Any:
     )
 
 
-def active_people(at: datetime, region: str) -> Select[Any]:
+def _available_since(since: datetime) -> Select[Any]:
+    """Ids of the people and institutions whose availability changed after ``since``."""
+    return select(statuses.c.volunteer_id).where(statuses.c.at > since)
+
+
+def people_moved(since: datetime | None) -> Any:
+    """The people, or with ``since`` those touched or changing availability after it."""
+    if since is None:
+        return people
+    changed = people.c.volunteer_id.in_(_available_since(since))
+    return rows_where(people, people.c.touched_at > since, changed)
+
+
+def active_people(at: datetime, region: str, since: datetime | None = None) -> Select[Any]:
     """Registered, verified people who were available at ``at``, within a region."""
-    inactive = inactive_at(at)
+    rows, inactive = people_moved(since), inactive_at(at)
     return (
-        select(people)
-        .outerjoin(inactive, inactive.c.volunteer_id == people.c.volunteer_id)
-        .where(by(people.c.registered_at, at), by(people.c.verified_at, at))
-        .where(inactive.c.volunteer_id.is_(None), in_scope(people, region))
+        select(rows)
+        .outerjoin(inactive, inactive.c.volunteer_id == rows.c.volunteer_id)
+        .where(by(rows.c.registered_at, at), by(rows.c.verified_at, at))
+        .where(inactive.c.volunteer_id.is_(None), in_scope(rows, region))
     )
 
 
-def valid_certifications(at: datetime, region: str) -> Select[Any]:
+def _certifications_moved(since: datetime | None) -> Any:
+    """Certifications, or with ``since`` every one of the people with one touched since.
+
+    A person counts once however many they hold, so a person's count moves with any of them.
+    """
+    if since is None:
+        return certifications
+    touched = select(certifications.c.volunteer_id).where(certifications.c.touched_at > since)
+    moved = union(touched, _available_since(since))
+    return rows_where(certifications, certifications.c.volunteer_id.in_(moved))
+
+
+def valid_certifications(at: datetime, region: str, since: datetime | None = None) -> Select[Any]:
     """Certifications in force at ``at`` of people then available, within a region."""
-    day, inactive = at.date(), inactive_at(at)
-    c = certifications.c
+    rows, day, inactive = _certifications_moved(since), at.date(), inactive_at(at)
+    c = rows.c
     return (
-        select(certifications)
+        select(rows)
         .outerjoin(inactive, inactive.c.volunteer_id == c.volunteer_id)
         .where(by(c.certified_at, at), c.valid_from <= day, not_yet(c.ended_at, at))
         .where((c.valid_until.is_(None)) | (c.valid_until >= day))
-        .where(inactive.c.volunteer_id.is_(None), in_scope(certifications, region))
+        .where(inactive.c.volunteer_id.is_(None), in_scope(rows, region))
     )
 
 
 async def psks_counts(
-    session: AsyncSession, at: datetime, region: str, level: RowLevel, psks_type: str | None = None
+    session: AsyncSession,
+    at: datetime,
+    region: str,
+    level: RowLevel,
+    psks_type: str | None = None,
+    since: datetime | None = None,
 ) -> Counts:
     """Active and certified PSKS (people and institutions) per region one level down and type."""
     counts: Counts = defaultdict(lambda: [0, 0])
-    active = active_people(at, region).subquery()
-    valid = valid_certifications(at, region).subquery()
+    active = active_people(at, region, since).subquery()
+    valid = valid_certifications(at, region, since).subquery()
     queries = [
         (0, _grouped(active, level, func.count(), psks_type)),
         (1, _grouped(valid, level, func.count(valid.c.volunteer_id.distinct()), psks_type)),
@@ -85,7 +116,9 @@ async def psks_counts(
     for index, query in queries:
         for where, kind, n in (await session.execute(query)).all():
             counts[(where, kind)][index] += int(n)
-    for where, kind, registered, accredited in await _institutions(session, at, region, level):
+    for where, kind, registered, accredited in await _institutions(
+        session, at, region, level, since
+    ):
         if psks_type is None or kind == psks_type:
             counts[(where, kind)][0] += int(registered)
             counts[(where, kind)][1] += int(accredited)
@@ -101,29 +134,41 @@ def _grouped(rows: Any, level: RowLevel, count: Any, psks_type: str | None) -> S
 
 
 async def _institutions(
-    session: AsyncSession, at: datetime, region: str, level: RowLevel
+    session: AsyncSession, at: datetime, region: str, level: RowLevel, since: datetime | None
 ) -> list[Any]:
     """Active institutions (registered, verified, open) and the accredited among them."""
-    inactive = inactive_at(at)
+    rows, inactive = _institutions_moved(since), inactive_at(at)
     accredited = (
         select(accreditations.c.institution_id)
         .where(accreditations.c.at <= at, accreditations.c.valid_until >= at.date())
         .distinct()
         .subquery()
     )
-    where = group(institutions, level)
+    where = group(rows, level)
     query = (
-        select(
-            where, institutions.c.psks_type, func.count(), func.count(accredited.c.institution_id)
-        )
-        .outerjoin(accredited, accredited.c.institution_id == institutions.c.institution_id)
-        .outerjoin(inactive, inactive.c.volunteer_id == institutions.c.institution_id)
-        .where(by(institutions.c.registered_at, at), by(institutions.c.verified_at, at))
-        .where(inactive.c.volunteer_id.is_(None), in_scope(institutions, region))
+        select(where, rows.c.psks_type, func.count(), func.count(accredited.c.institution_id))
+        .outerjoin(accredited, accredited.c.institution_id == rows.c.institution_id)
+        .outerjoin(inactive, inactive.c.volunteer_id == rows.c.institution_id)
+        .where(by(rows.c.registered_at, at), by(rows.c.verified_at, at))
+        .where(inactive.c.volunteer_id.is_(None), in_scope(rows, region))
         .where(where.is_not(None))
-        .group_by(where, institutions.c.psks_type)
+        .group_by(where, rows.c.psks_type)
     )
     return list((await session.execute(query)).all())
+
+
+def _institutions_moved(since: datetime | None) -> Any:
+    """Institutions, or with ``since`` those touched, accredited or changing availability since."""
+    if since is None:
+        return institutions
+    key = institutions.c.institution_id
+    accredited = select(accreditations.c.institution_id).where(accreditations.c.at > since)
+    return rows_where(
+        institutions,
+        institutions.c.touched_at > since,
+        key.in_(_available_since(since)),
+        key.in_(accredited),
+    )
 
 
 def totals(counts: Counts) -> dict[str, list[int]]:

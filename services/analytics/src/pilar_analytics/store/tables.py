@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from uuid import UUID
 
-from sqlalchemy import Boolean, Date, Float, Index, Integer, String, Uuid
+from sqlalchemy import JSON, Boolean, Date, Float, Index, Integer, String, Uuid
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from pilar_kit.db import UtcDateTime, new_metadata
@@ -39,7 +39,13 @@ class Placed:
     district: Mapped[str | None] = mapped_column(String(8))
 
 
-class PersonRow(Placed, Base):
+class Touched:
+    """The latest moment of a row: rows touched since a day began are all that moved its figures."""
+
+    touched_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
+
+
+class PersonRow(Placed, Touched, Base):
     """A PSKS person: registered, verified by a second operator."""
 
     __tablename__ = "psks_people"
@@ -69,10 +75,10 @@ class StatusChangeRow(Base):
     event_id: Mapped[UUID] = mapped_column(Uuid, primary_key=True)
     volunteer_id: Mapped[UUID] = mapped_column(Uuid, index=True)  # or an institution's id
     status: Mapped[str] = mapped_column(String(16))
-    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
 
 
-class CertificationRow(Placed, Base):
+class CertificationRow(Placed, Touched, Base):
     """A certification with its validity and, once known, its end (expired or revoked)."""
 
     __tablename__ = "psks_certifications"
@@ -96,7 +102,7 @@ class CertificationRow(Placed, Base):
     days_left: Mapped[int | None] = mapped_column(Integer)
 
 
-class InstitutionRow(Placed, Base):
+class InstitutionRow(Placed, Touched, Base):
     """A PSKS institution (LKS, LK3, Karang Taruna, ...)."""
 
     __tablename__ = "psks_institutions"
@@ -114,10 +120,10 @@ class AccreditationRow(Base):
     institution_id: Mapped[UUID] = mapped_column(Uuid, index=True)
     grade: Mapped[str] = mapped_column(String(1))
     valid_until: Mapped[date] = mapped_column(Date)
-    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
 
 
-class CaseRow(Placed, Base):
+class CaseRow(Placed, Touched, Base):
     """A PMKS case with the times of its milestones."""
 
     __tablename__ = "pmks_cases"
@@ -143,7 +149,7 @@ class CaseRow(Placed, Base):
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
-class ReferralRow(Placed, Base):
+class ReferralRow(Placed, Touched, Base):
     """A referral of a case to a pillar, with the times of its answer and completion."""
 
     __tablename__ = "referrals"
@@ -172,7 +178,7 @@ class ReferralRow(Placed, Base):
     attempt: Mapped[int | None] = mapped_column(Integer)
     outcome: Mapped[str | None] = mapped_column(String(64))
     quality: Mapped[int | None] = mapped_column(Integer)
-    accept_by: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    accept_by: Mapped[datetime | None] = mapped_column(UtcDateTime, info={"deadline": True})
     referred_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     accepted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     declined_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
@@ -273,9 +279,27 @@ class CoverageAlertRow(Base):
     changed_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
+class SnapshotRow(Base):
+    """A figure of a region as of the start of a day, kept until an event from before it comes."""
+
+    __tablename__ = "figure_snapshots"
+    figure: Mapped[str] = mapped_column(String(64), primary_key=True)
+    region: Mapped[str] = mapped_column(String(13), primary_key=True)
+    boundary: Mapped[datetime] = mapped_column(UtcDateTime, primary_key=True)
+    body: Mapped[object] = mapped_column(JSON)
+
+
+class SnapshotEpochRow(Base):
+    """Counts the forgetting of snapshots, so a snapshot computed meanwhile is not kept."""
+
+    __tablename__ = "snapshot_epoch"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    epoch: Mapped[int] = mapped_column(Integer)
+
+
 READ_MODELS = tuple(
     table
     for name, table in Base.metadata.tables.items()
-    if name not in {"outbox", "inbox", "coverage_alerts"}
+    if name not in {"outbox", "inbox", "coverage_alerts", "snapshot_epoch"}
 )
 """The tables a rebuild empties and fills again from the streams."""

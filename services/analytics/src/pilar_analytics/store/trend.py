@@ -1,12 +1,12 @@
 """Daily series of one region's headline figures: rows counted per day, then summed up to each day.
 
-Each series is one grouped pass over a table (rows per UTC day of a moment), so a trend costs
-about what one point does; the last moment (now) bounds every count.
+Each series is a count of rows per UTC day of a moment, kept per day, so a trend costs about
+what one point does; the last moment (now) bounds every count.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, time
 from typing import Any
 
@@ -17,6 +17,7 @@ from pilar_analytics.domain.indicators import unavailable_at
 from pilar_analytics.store.cases import cases, referrals
 from pilar_analytics.store.psks import institutions, people, statuses
 from pilar_analytics.store.scope import in_scope
+from pilar_analytics.store.snapshots import Counts, counted, touched_rows
 from pilar_kit.db import UtcDateTime
 
 
@@ -34,21 +35,35 @@ def _later(first: Any, second: Any) -> Any:
 
 
 async def _by_day(
-    session: AsyncSession, table: Any, region: str, moment: Any, moments: Sequence[datetime]
+    session: AsyncSession,
+    table: Any,
+    region: str,
+    moment: Callable[[Any], Any],
+    moments: Sequence[datetime],
 ) -> list[int]:
     """Rows of a region whose ``moment`` had come by each of ``moments`` (ascending).
 
-    Rows from before the first day are counted under "" (sorted first, counted for every
-    point), so that only the rows of the days shown are cut into days.
+    Rows are counted per UTC day of their moment, those from before the first day as one count
+    under "" (sorted first, counted for every point). The counts are kept per day, so only the
+    rows touched today are counted again (``store.snapshots``). ``moment(rows)`` is a moment of
+    the row's own (so no later than its ``touched_at``).
     """
     start = datetime.combine(moments[0].date(), time.min, UTC)
-    day = case((moment < start, ""), else_=_day(session, moment))
-    query = (
-        select(day, func.count())
-        .where(moment.is_not(None), moment <= moments[-1], in_scope(table, region))
-        .group_by(day)
-    )
-    per_day = sorted((str(d), int(n)) for d, n in (await session.execute(query)).all())
+
+    async def figure(at: datetime, since: datetime | None) -> Counts:
+        rows = touched_rows(table, since)
+        when = moment(rows)
+        day = case((when < start, ""), else_=_day(session, when))
+        query = (
+            select(day, func.count())
+            .where(when.is_not(None), when <= at, in_scope(rows, region))
+            .group_by(day)
+        )
+        return {(str(d),): int(n) for d, n in (await session.execute(query)).all()}
+
+    name = f"days:{table.name}:{moment.__name__}:{start.date().isoformat()}"
+    found = await counted(session, name, region, moments[-1], figure)
+    per_day = sorted((day, n) for (day,), n in found.items())
     out, total, index = [], 0, 0
     for at in moments:
         last_day = at.date().isoformat()
@@ -61,15 +76,32 @@ async def _by_day(
 
 async def open_cases(session: AsyncSession, region: str, moments: Sequence[datetime]) -> list[int]:
     """Open cases of a region at each moment: opened by then minus closed by then."""
-    opened = await _by_day(session, cases, region, cases.c.opened_at, moments)
-    closing = _later(cases.c.opened_at, cases.c.closed_at)
-    closed = await _by_day(session, cases, region, closing, moments)
+    opened = await _by_day(session, cases, region, _opened, moments)
+    closed = await _by_day(session, cases, region, _closing, moments)
     return [o - c for o, c in zip(opened, closed, strict=True)]
+
+
+def _opened(rows: Any) -> Any:
+    return rows.c.opened_at
+
+
+def _closing(rows: Any) -> Any:
+    """A case counts as closed from its closing, and not before it was opened."""
+    return _later(rows.c.opened_at, rows.c.closed_at)
+
+
+def _completed(rows: Any) -> Any:
+    return rows.c.completed_at
+
+
+def _counted_from(rows: Any) -> Any:
+    """A PSKS counts from its registration and verification both."""
+    return _later(rows.c.registered_at, rows.c.verified_at)
 
 
 async def completed(session: AsyncSession, region: str, moments: Sequence[datetime]) -> list[int]:
     """Referrals of a region completed by each moment."""
-    return await _by_day(session, referrals, region, referrals.c.completed_at, moments)
+    return await _by_day(session, referrals, region, _completed, moments)
 
 
 async def psks_active(session: AsyncSession, region: str, moments: Sequence[datetime]) -> list[int]:
@@ -80,8 +112,8 @@ async def psks_active(session: AsyncSession, region: str, moments: Sequence[date
         (people, people.c.volunteer_id),
         (institutions, institutions.c.institution_id),
     ):
-        counted_from = _later(table.c.registered_at, table.c.verified_at)
-        counted = await _by_day(session, table, region, counted_from, moments)
+        counted_from = _counted_from(table)
+        counted = await _by_day(session, table, region, _counted_from, moments)
         total = [t + n for t, n in zip(total, counted, strict=True)]
         query = (
             select(statuses.c.volunteer_id, statuses.c.status, statuses.c.at, counted_from)

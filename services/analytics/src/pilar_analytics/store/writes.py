@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from pilar_analytics.domain.facts import Effect, Fact, Fold, Record, Row
 from pilar_analytics.store.tables import Base
+from pilar_kit.db import UtcDateTime
 
 # Rows a single IN (...) may name: far below SQLite's and asyncpg's parameter limits.
 CHUNK = 2000
@@ -38,6 +39,28 @@ def _statements(table: Table, dialect: str) -> tuple[Any, Any, Any]:
     merged = {c.name: insert.excluded[c.name] for c in table.columns if c.name != key}
     upsert = insert.on_conflict_do_update(index_elements=[key], set_=merged)
     return read, upsert, _insert(dialect)(table).on_conflict_do_nothing()
+
+
+@functools.cache
+def _moments(table: Table) -> tuple[str, ...]:
+    """The moment columns of a table that keeps ``touched_at`` (none where it does not).
+
+    A deadline is a moment to come, not one at which a figure moved.
+    """
+    if "touched_at" not in table.c:
+        return ()
+    return tuple(
+        c.name
+        for c in table.columns
+        if isinstance(c.type, UtcDateTime) and c.name != "touched_at" and not c.info.get("deadline")
+    )
+
+
+def _touched(row: Row, moments: tuple[str, ...]) -> Row:
+    """Stamp a row with its latest moment."""
+    found = [row[name] for name in moments if row[name] is not None]
+    row["touched_at"] = max(found) if found else None
+    return row
 
 
 async def apply(session: AsyncSession, effects: Iterable[Effect]) -> None:
@@ -65,12 +88,12 @@ async def _fold(session: AsyncSession, table: Table, by_key: dict[UUID, list[Fol
     for start in range(0, len(keys), CHUNK):
         result = await session.execute(read, {"keys": keys[start : start + CHUNK]})
         current.update((row[key], dict(row)) for row in result.mappings())
-    rows = []
+    rows, moments = [], _moments(table)
     for record_key, folds in by_key.items():
         row = current.get(record_key) or blank | {key: record_key}
         for fold in folds:
             row = fold(row)
-        rows.append(row)
+        rows.append(_touched(row, moments) if moments else row)
     await session.execute(upsert, rows)
 
 

@@ -1,0 +1,149 @@
+"""Counted figures as of the start of a day, kept, so that a national figure reads few rows.
+
+A figure as of ``at`` is its value at the start of that day (``boundary``, computed once and
+kept) plus what the rows touched since then changed: the same query over those rows only, as of
+``at`` minus as of the boundary. A row untouched since the boundary counts the same at both.
+Dates in the figures (certificates' validity) are whole days, the same at both moments.
+
+A kept figure is forgotten when an event from before its boundary is applied (``forget_since``):
+the only kind of event that can change a figure as of a moment already passed. The epoch stops a
+figure computed while such an event was being applied from being kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, FromClause, delete, select, union, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from pilar_analytics.store.tables import Base, SnapshotEpochRow, SnapshotRow
+
+snapshots = Base.metadata.tables[SnapshotRow.__tablename__]
+epochs = Base.metadata.tables[SnapshotEpochRow.__tablename__]
+
+LAG = timedelta(minutes=10)  # a day's snapshot is kept only once the day is this old
+SKEW = timedelta(minutes=5)  # how far the clocks of the service's processes may differ
+
+Counts = dict[tuple[Any, ...], int]
+Figure = Callable[[datetime, datetime | None], Awaitable[Counts]]
+"""``figure(at, since)``: counts as of ``at``; with ``since``, of the rows touched after it."""
+
+
+def day_start(at: datetime) -> datetime:
+    """The first moment of the UTC day of ``at``."""
+    return datetime.combine(at.astimezone(UTC).date(), time.min, UTC)
+
+
+def touched_rows(table: Any, since: datetime | None) -> FromClause:
+    """``table``, or with ``since`` only its rows touched after it."""
+    return table if since is None else rows_where(table, table.c.touched_at > since)
+
+
+def rows_where(table: Any, *conditions: ColumnElement[bool]) -> FromClause:
+    """The rows of ``table`` that meet any of the conditions, each read by its own index.
+
+    A materialized CTE, read first: the figure's query then cannot walk its covering index or a
+    region's index over the whole table instead (as SQLite's planner does once analysed). The
+    figure's query keeps to its region itself.
+    """
+    parts = [select(table).where(condition) for condition in conditions]
+    found = parts[0] if len(parts) == 1 else union(*parts)
+    return found.cte(f"moved_{table.name}").prefix_with("MATERIALIZED")
+
+
+def keepable(at: datetime, now: datetime | None = None) -> datetime | None:
+    """The boundary of ``at``'s day, if its snapshot may be kept by now."""
+    boundary = day_start(at)
+    return None if boundary > (now or datetime.now(UTC)) - LAG else boundary
+
+
+async def counted(
+    session: AsyncSession,
+    name: str,
+    region: str,
+    at: datetime,
+    figure: Figure,
+    now: datetime | None = None,
+) -> Counts:
+    """``figure`` as of ``at``: the day's kept counts plus what the rows touched since moved."""
+    boundary = keepable(at, now)
+    if boundary is None:
+        return await figure(at, None)  # events from before it may still be on their way
+
+    async def whole() -> Any:
+        return [[list(key), n] for key, n in (await figure(boundary, None)).items()]
+
+    base = {tuple(key): int(n) for key, n in await kept(session, name, region, boundary, whole)}
+    if at == boundary:
+        return base
+    return _moved(base, await figure(at, boundary), await figure(boundary, boundary))
+
+
+def _moved(base: Counts, now: Counts, then: Counts) -> Counts:
+    """``base + now - then``, without the keys that come to nothing."""
+    out = dict(base)
+    for key, n in now.items():
+        out[key] = out.get(key, 0) + n
+    for key, n in then.items():
+        out[key] = out.get(key, 0) - n
+    return {key: n for key, n in out.items() if n}
+
+
+async def kept(
+    session: AsyncSession,
+    name: str,
+    region: str,
+    boundary: datetime,
+    whole: Callable[[], Awaitable[Any]],
+) -> Any:
+    """The JSON body kept of a figure at a boundary; computed by ``whole`` and kept if missing.
+
+    It is not kept when snapshots were forgotten while it was computed.
+    """
+    query = select(snapshots.c.body).where(
+        snapshots.c.figure == name, snapshots.c.region == region, snapshots.c.boundary == boundary
+    )
+    body = (await session.execute(query)).scalar_one_or_none()
+    if body is not None:
+        return body
+    before = await _epoch(session)
+    body = await whole()
+    if await _epoch(session, share=True) == before:  # PostgreSQL: a writer waits for our commit
+        row = {"figure": name, "region": region, "boundary": boundary, "body": body}
+        await session.execute(_insert_once(session), row)
+    return body
+
+
+def _insert_once(session: AsyncSession) -> Any:
+    """An insert that leaves a snapshot another request kept first."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return insert(snapshots).on_conflict_do_nothing()
+
+
+async def _epoch(session: AsyncSession, *, share: bool = False) -> int | None:
+    """The epoch now; with ``share``, held until this transaction ends (PostgreSQL)."""
+    query = select(epochs.c.epoch).where(epochs.c.id == 1)
+    if share:
+        query = query.with_for_update(read=True)
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def forget_since(
+    session: AsyncSession, moments: Iterable[datetime], now: datetime | None = None
+) -> None:
+    """Forget the snapshots that events from ``moments`` may change (in the events' transaction).
+
+    Snapshots are kept only of boundaries at least ``LAG`` in the past by their reader's clock,
+    so events later than the newest such boundary (by this clock, less ``SKEW``) change none.
+    """
+    earliest = min(moments, default=None)
+    newest = day_start((now or datetime.now(UTC)) - (LAG - SKEW))
+    if earliest is None or earliest > newest:
+        return
+    await session.execute(update(epochs).where(epochs.c.id == 1).values(epoch=epochs.c.epoch + 1))
+    await session.execute(delete(snapshots).where(snapshots.c.boundary >= earliest))
