@@ -22,7 +22,15 @@ from pilar_analytics.api.access import end_of_day
 from pilar_analytics.domain.indicators import MEDIAN, P90, quantile
 from pilar_analytics.domain.regions import row_level
 from pilar_analytics.store import activity, cases, figures, psks, trend
-from pilar_analytics.store.snapshots import LAG, SKEW, counted, day_start, forget_since
+from pilar_analytics.store.snapshots import (
+    KEPT_DAYS,
+    LAG,
+    SKEW,
+    counted,
+    day_start,
+    forget_since,
+    prune,
+)
 from pilar_analytics.store.snapshots import snapshots as kept_rows
 from pilar_analytics.store.stats import Ranked, Ranking, kept_order_statistics, order_statistics
 from pilar_contracts import Outgoing
@@ -177,7 +185,8 @@ async def compare(sessions: async_sessionmaker[AsyncSession], moments: Sequence[
                 assert await read_kept(session, at, region) == whole, (at, region)
                 series = await trend_whole(session, region, days)
                 assert await trend_kept(session, region, days) == series, (at, region)
-        return int((await session.execute(select(func.count()).select_from(kept_rows))).scalar_one())
+        kept = await session.execute(select(func.count()).select_from(kept_rows))
+        return kept.scalar_one()
 
 
 async def kept_boundaries(sessions: async_sessionmaker[AsyncSession]) -> set[datetime]:
@@ -263,3 +272,38 @@ async def test_a_day_is_kept_only_once_it_is_old_enough(
     # yesterday: kept at its start, then moved by the rows touched since (here: the clock)
     assert older == {("at",): int((now - timedelta(hours=2)).timestamp()), ("whole",): 1}
     assert await kept_boundaries(sessions) == {day_start(now) - timedelta(days=1)}
+
+
+@pytest.mark.parametrize("isolation", ["READ COMMITTED", "REPEATABLE READ"])
+async def test_a_figure_computed_while_snapshots_are_forgotten_is_not_kept(
+    sessions: async_sessionmaker[AsyncSession], database_url: str, isolation: str
+) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite transactions are serialised (BEGIN IMMEDIATE): no writer meanwhile")
+    boundary = day_start(T0)
+
+    async def forgetting(at: datetime, since: datetime | None) -> dict[tuple[object, ...], int]:
+        async with sessions() as other, other.begin():  # a late event applied meanwhile
+            await forget_since(other, [boundary - timedelta(hours=1)])
+        return {("n",): 1}
+
+    async def steady(at: datetime, since: datetime | None) -> dict[tuple[object, ...], int]:
+        return {("n",): 2}
+
+    for figure, n, kept in ((forgetting, 1, set()), (steady, 2, {boundary})):
+        async with sessions() as session, session.begin():
+            await session.connection(execution_options={"isolation_level": isolation})
+            assert await counted(session, "f", "", boundary, figure) == {("n",): n}
+        assert await kept_boundaries(sessions) == kept
+
+
+async def test_snapshots_of_days_gone_by_are_pruned(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    now = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
+    days = {day_start(now) - timedelta(days=back) for back in (0, 1, KEPT_DAYS, KEPT_DAYS + 1, 30)}
+    await keep(sessions, days)
+    async with sessions() as session, session.begin():
+        assert await prune(session, now) == 2
+    oldest = day_start(now) - timedelta(days=KEPT_DAYS)
+    assert await kept_boundaries(sessions) == {b for b in days if b >= oldest}

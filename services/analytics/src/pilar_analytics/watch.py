@@ -18,7 +18,7 @@ from pilar_analytics.domain.thresholds import INDICATOR, Crossing, crossings
 from pilar_analytics.indicators.coverage import coverage_at
 from pilar_analytics.metrics import AnalyticsMetrics
 from pilar_analytics.settings import AnalyticsSettings
-from pilar_analytics.store import alerts, figures
+from pilar_analytics.store import alerts, figures, snapshots
 from pilar_analytics.store.response import responses
 from pilar_contracts import Outgoing, wrap
 from pilar_contracts.events.analytics import SOURCE, IndicatorThresholdCrossed
@@ -60,6 +60,9 @@ class Watch:
     async def look(self, runtime: Runtime, *, announce: bool) -> list[Crossing]:
         """Refresh the gauges; when ``announce``, stage the crossings since the last look."""
         now = datetime.now(UTC)
+        if announce:  # one instance is enough to drop the snapshots of days gone by
+            async with runtime.transaction() as session:
+                await snapshots.prune(session, now)
         async with runtime.transaction() as session:
             await one_snapshot(session)
             provinces = await coverage_at(session, now, "", "province")

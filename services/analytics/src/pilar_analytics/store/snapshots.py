@@ -12,19 +12,23 @@ figure computed while such an event was being applied from being kept.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, FromClause, delete, select, union, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pilar_analytics.store.tables import Base, SnapshotEpochRow, SnapshotRow
 
+log = logging.getLogger("pilar.analytics.snapshots")
 snapshots = Base.metadata.tables[SnapshotRow.__tablename__]
 epochs = Base.metadata.tables[SnapshotEpochRow.__tablename__]
 
+KEPT_DAYS = 7  # snapshots of older days are pruned; a figure as of one is counted whole again
 LAG = timedelta(minutes=10)  # a day's snapshot is kept only once the day is this old
 SKEW = timedelta(minutes=5)  # how far the clocks of the service's processes may differ
 
@@ -112,9 +116,13 @@ async def kept(
         return body
     before = await _epoch(session)
     body = await whole()
-    if await _epoch(session, share=True) == before:  # PostgreSQL: a writer waits for our commit
-        row = {"figure": name, "region": region, "boundary": boundary, "body": body}
-        await session.execute(_insert_once(session), row)
+    row = {"figure": name, "region": region, "boundary": boundary, "body": body}
+    try:
+        async with session.begin_nested():  # a snapshot not kept is computed again next time
+            if await _epoch(session, share=True) == before:  # a writer now waits for our commit
+                await session.execute(_insert_once(session), row)
+    except DBAPIError:  # PostgreSQL, repeatable read: the epoch moved since the reading began
+        log.info("figure %s not kept: snapshots were forgotten meanwhile", name)
     return body
 
 
@@ -147,3 +155,10 @@ async def forget_since(
         return
     await session.execute(update(epochs).where(epochs.c.id == 1).values(epoch=epochs.c.epoch + 1))
     await session.execute(delete(snapshots).where(snapshots.c.boundary >= earliest))
+
+
+async def prune(session: AsyncSession, now: datetime | None = None) -> int:
+    """Drop the snapshots of days more than ``KEPT_DAYS`` ago; return how many went."""
+    oldest = day_start(now or datetime.now(UTC)) - timedelta(days=KEPT_DAYS)
+    result = await session.execute(delete(snapshots).where(snapshots.c.boundary < oldest))
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -27,7 +27,7 @@ Ranking = Callable[
 ]
 """``ranking(at, since)``: value, conditions and partition as of ``at`` (of rows touched since)."""
 
-MARGIN = 1000  # values kept either side of a needed rank: a day's moves rarely shift it further
+MARGIN = 500  # values kept either side of a needed rank: a day's moves rarely shift it further
 
 
 async def order_statistics(
