@@ -58,7 +58,7 @@ def people_moved(since: datetime | None) -> Any:
     if since is None:
         return people
     changed = people.c.volunteer_id.in_(_available_since(since))
-    return rows_where(people, people.c.touched_at > since, changed)
+    return rows_where(people, people.c.touched_on >= since, changed)
 
 
 def active_people(at: datetime, region: str, since: datetime | None = None) -> Select[Any]:
@@ -79,7 +79,7 @@ def _certifications_moved(since: datetime | None) -> Any:
     """
     if since is None:
         return certifications
-    touched = select(certifications.c.volunteer_id).where(certifications.c.touched_at > since)
+    touched = select(certifications.c.volunteer_id).where(certifications.c.touched_on >= since)
     moved = union(touched, _available_since(since))
     return rows_where(certifications, certifications.c.volunteer_id.in_(moved))
 
@@ -165,7 +165,7 @@ def _institutions_moved(since: datetime | None) -> Any:
     accredited = select(accreditations.c.institution_id).where(accreditations.c.at > since)
     return rows_where(
         institutions,
-        institutions.c.touched_at > since,
+        institutions.c.touched_on >= since,
         key.in_(_available_since(since)),
         key.in_(accredited),
     )

@@ -7,13 +7,19 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, FromClause, and_, or_, true
 
-from pilar_analytics.domain.regions import RowLevel, level_of
+from pilar_analytics.domain.regions import RowLevel, level_of, prefix
 
 
 def in_scope(table: FromClause, region: str) -> ColumnElement[bool]:
-    """Rows within a region ("" national), by the indexed prefix column of its level."""
+    """Rows within a region ("" national), by its province and the prefix column of its level.
+
+    The province first: the figures' covering indexes lead with it.
+    """
     level = level_of(region)
-    return true() if level is None else table.c[level] == region
+    if level is None:
+        return true()
+    province = table.c.province == prefix(region, "province")
+    return province if level == "province" else and_(province, table.c[level] == region)
 
 
 def group(table: FromClause, level: RowLevel) -> Any:

@@ -34,7 +34,8 @@ SKEW = timedelta(minutes=5)  # how far the clocks of the service's processes may
 
 Counts = dict[tuple[Any, ...], int]
 Figure = Callable[[datetime, datetime | None], Awaitable[Counts]]
-"""``figure(at, since)``: counts as of ``at``; with ``since``, of the rows touched after it."""
+"""``figure(at, since)``: counts as of ``at``; with ``since`` (a day's start), of the rows
+touched since (some touched just at it too: a superset only costs reading them)."""
 
 
 def day_start(at: datetime) -> datetime:
@@ -43,8 +44,8 @@ def day_start(at: datetime) -> datetime:
 
 
 def touched_rows(table: Any, since: datetime | None) -> FromClause:
-    """``table``, or with ``since`` only its rows touched after it."""
-    return table if since is None else rows_where(table, table.c.touched_at > since)
+    """``table``, or with ``since`` (a day's start) only its rows touched on that day or later."""
+    return table if since is None else rows_where(table, table.c.touched_on >= since)
 
 
 def rows_where(table: Any, *conditions: ColumnElement[bool]) -> FromClause:

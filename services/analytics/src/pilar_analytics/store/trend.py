@@ -46,7 +46,7 @@ async def _by_day(
     Rows are counted per UTC day of their moment, those from before the first day as one count
     under "" (sorted first, counted for every point). The counts are kept per day, so only the
     rows touched today are counted again (``store.snapshots``). ``moment(rows)`` is a moment of
-    the row's own (so no later than its ``touched_at``).
+    the row's own (so on or before the day of its ``touched_on``).
     """
     start = datetime.combine(moments[0].date(), time.min, UTC)
 

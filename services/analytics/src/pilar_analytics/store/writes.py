@@ -13,6 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pilar_analytics.domain.facts import Effect, Fact, Fold, Record, Row
+from pilar_analytics.store.snapshots import day_start
 from pilar_analytics.store.tables import Base
 from pilar_kit.db import UtcDateTime
 
@@ -43,23 +44,23 @@ def _statements(table: Table, dialect: str) -> tuple[Any, Any, Any]:
 
 @functools.cache
 def _moments(table: Table) -> tuple[str, ...]:
-    """The moment columns of a table that keeps ``touched_at`` (none where it does not).
+    """The moment columns of a table that keeps ``touched_on`` (none where it does not).
 
     A deadline is a moment to come, not one at which a figure moved.
     """
-    if "touched_at" not in table.c:
+    if "touched_on" not in table.c:
         return ()
     return tuple(
         c.name
         for c in table.columns
-        if isinstance(c.type, UtcDateTime) and c.name != "touched_at" and not c.info.get("deadline")
+        if isinstance(c.type, UtcDateTime) and c.name != "touched_on" and not c.info.get("deadline")
     )
 
 
 def _touched(row: Row, moments: tuple[str, ...]) -> Row:
-    """Stamp a row with its latest moment."""
+    """Stamp a row with the day of its latest moment."""
     found = [row[name] for name in moments if row[name] is not None]
-    row["touched_at"] = max(found) if found else None
+    row["touched_on"] = day_start(max(found)) if found else None
     return row
 
 

@@ -17,7 +17,7 @@ down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-# Table: its moment columns, whose latest is the row's ``touched_at``. Copied, not imported.
+# Table: its moment columns, the day of whose latest is the row's ``touched_on``. Copied.
 MOMENTS: dict[str, list[str]] = {
     "psks_people": ["registered_at", "verified_at"],
     "psks_certifications": ["certified_at", "ended_at"],
@@ -31,17 +31,24 @@ MOMENTS: dict[str, list[str]] = {
     ],
 }
 EVENT_DATED = ("psks_status_changes", "psks_accreditations")
+# Their covering indexes (0004) lead with the province, and the indicator queries name the
+# province of a regency or district too: these indexes only slowed every write.
+LED_BY_PROVINCE = ("psks_people", "psks_certifications", "pmks_cases", "referrals")
+PLACE_INDEXES = ("province", "regency")
 
 
 def upgrade() -> None:
     """Upgrade the schema."""
     for table, moments in MOMENTS.items():
         with op.batch_alter_table(table) as batch:
-            batch.add_column(sa.Column("touched_at", pilar_kit.db.UtcDateTime(), nullable=True))
-        op.execute(f"UPDATE {table} SET touched_at = {_latest(moments)}")
-        op.create_index(f"ix_{table}_touched_at", table, ["touched_at"])
+            batch.add_column(sa.Column("touched_on", pilar_kit.db.UtcDateTime(), nullable=True))
+        op.execute(f"UPDATE {table} SET touched_on = {_day_of_latest(moments)}")
+        op.create_index(f"ix_{table}_touched_on", table, ["touched_on"])
     for table in EVENT_DATED:
         op.create_index(f"ix_{table}_at", table, ["at"])
+    for table in LED_BY_PROVINCE:
+        for column in PLACE_INDEXES:
+            op.drop_index(f"ix_{table}_{column}", table_name=table)
     op.create_table(
         "figure_snapshots",
         sa.Column("figure", sa.String(length=64), nullable=False),
@@ -59,22 +66,26 @@ def upgrade() -> None:
     op.bulk_insert(epoch, [{"id": 1, "epoch": 0}])
 
 
-def _latest(columns: list[str]) -> str:
-    """SQL for the latest non-null of the columns (NULL when all are), on either database."""
+def _day_of_latest(columns: list[str]) -> str:
+    """SQL for the UTC day's start of the latest non-null column (NULL when all are)."""
     if op.get_bind().dialect.name == "postgresql":
-        return f"GREATEST({', '.join(columns)})"
-    # SQLite keeps moments as ISO text of one width; its max() of several is NULL if any is
+        latest = f"GREATEST({', '.join(columns)}) AT TIME ZONE 'UTC'"
+        return f"date_trunc('day', {latest}) AT TIME ZONE 'UTC'"
+    # SQLite keeps UTC moments as ISO text of one width; its max() of several is NULL if any is
     texts = ", ".join(f"coalesce({column}, '')" for column in columns)
-    return f"nullif(max({texts}), '')"
+    return f"nullif(substr(max({texts}), 1, 10), '') || ' 00:00:00.000000'"
 
 
 def downgrade() -> None:
     """Downgrade the schema."""
     op.drop_table("snapshot_epoch")
     op.drop_table("figure_snapshots")
+    for table in LED_BY_PROVINCE:
+        for column in PLACE_INDEXES:
+            op.create_index(f"ix_{table}_{column}", table, [column])
     for table in EVENT_DATED:
         op.drop_index(f"ix_{table}_at", table_name=table)
     for table in MOMENTS:
-        op.drop_index(f"ix_{table}_touched_at", table_name=table)
+        op.drop_index(f"ix_{table}_touched_on", table_name=table)
         with op.batch_alter_table(table) as batch:
-            batch.drop_column("touched_at")
+            batch.drop_column("touched_on")
