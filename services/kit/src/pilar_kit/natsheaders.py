@@ -23,13 +23,38 @@ from nats.aio.client import Client
 
 _CRLF = b"\r\n"
 _WHITESPACE = re.compile(r"\s")  # exactly the characters str.isspace() accepts
+_ASCII_SPACE = " \t\n\r\x0b\x0c"  # what bytes.strip() strips (str.strip() strips more)
+_clean_names: set[str] = set()  # header names received, found free of whitespace
 _name_prefixes: dict[str, str] = {}  # header name as given -> "Name: ", once validated
-_MAX_NAMES = 256  # the kit sends a dozen names; callers with endless new names skip the cache
+_MAX_NAMES = 256  # the kit uses a dozen names; endless new names skip the caches
 NATS_PY_PARSER = Client._parse_header_lines  # nats-py's own, kept for comparison
 
 
 def parse_header_lines(raw: bytes) -> dict[str, str]:
-    """Parse a NATS header block as nats-py 2.16 does (``Name: Value`` per CRLF-ended line)."""
+    """Parse a NATS header block as nats-py 2.16 does (``Name: Value`` per CRLF-ended line).
+
+    An ASCII block (every kit message's) is decoded once, not twice a line, and a name already
+    found free of whitespace is not searched again.
+    """
+    if not raw.isascii():
+        return _parse_bytes(raw)
+    out: dict[str, str] = {}
+    for line in raw.decode("ascii").split("\r\n"):
+        name, sep, value = line.partition(":")
+        if not sep:
+            continue
+        key = name.strip(_ASCII_SPACE)
+        if key not in _clean_names:
+            if _WHITESPACE.search(key):
+                continue
+            if len(_clean_names) < _MAX_NAMES:
+                _clean_names.add(key)
+        out[key] = value.strip(_ASCII_SPACE)
+    return out
+
+
+def _parse_bytes(raw: bytes) -> dict[str, str]:
+    """Parse a block with non-ASCII bytes: line by line, as nats-py does."""
     out: dict[str, str] = {}
     for line in raw.split(_CRLF):
         if not line:
