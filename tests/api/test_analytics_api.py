@@ -8,6 +8,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from pilar_analytics.app import create_app
 from pilar_analytics.settings import AnalyticsSettings
@@ -121,3 +122,31 @@ async def test_bad_parameters_and_callers_get_a_clear_4xx(http: httpx.AsyncClien
     assert (await http.get("/indicators/coverage")).status_code == 401
     days = await http.get("/indicators/trend", params={"days": 0}, headers=NATIONAL)
     assert days.status_code == 422
+
+
+async def figures_read(http: httpx.AsyncClient) -> dict[tuple[str, str], float]:
+    """``pilar_analytics_figures_total`` by figure and outcome, from ``/metrics``."""
+    text = (await http.get("/metrics")).text
+    return {
+        (sample.labels["figure"], sample.labels["outcome"]): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        if sample.name == "pilar_analytics_figures_total"
+    }
+
+
+async def test_a_figure_is_computed_whole_once_a_day_then_read_as_kept(
+    http: httpx.AsyncClient,
+) -> None:
+    counts = [await figures_read(http)]
+    for _ in range(2):
+        answer = await http.get(
+            "/indicators/cases", params={"region": "33.71", "as_of": LATER}, headers=NATIONAL
+        )
+        assert answer.status_code == 200
+        counts.append(await figures_read(http))
+    before, first, second = counts
+    computed, kept = ("cases", "computed"), ("cases", "kept")
+    assert first.get(computed, 0) == before.get(computed, 0) + 1
+    assert second.get(kept, 0) == first.get(kept, 0) + 1
+    assert second.get(computed, 0) == first.get(computed, 0)

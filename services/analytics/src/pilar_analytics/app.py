@@ -8,8 +8,10 @@ from fastapi import FastAPI
 
 from pilar_analytics import api, dashboard
 from pilar_analytics.handlers import ROUTERS
+from pilar_analytics.metrics import FigureMetrics
 from pilar_analytics.settings import AnalyticsSettings
 from pilar_analytics.store import Base
+from pilar_analytics.store.snapshots import FIGURES
 from pilar_analytics.watch import Watch
 from pilar_kit.http import create_http_app
 from pilar_kit.runtime import Runtime
@@ -29,6 +31,8 @@ def create_app(settings: ServiceSettings) -> FastAPI:
         routers=ROUTERS,
         jobs=[Watch(settings).run],
     )
+    # the store counts its figure reads on the metrics its sessions carry
+    runtime.sessions.configure(info={FIGURES: FigureMetrics(runtime.registry)})
     return create_http_app(
         runtime,
         title="Pilar analytics",

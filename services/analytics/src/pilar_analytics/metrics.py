@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
-from prometheus_client import CollectorRegistry, Gauge
+from prometheus_client import CollectorRegistry, Counter, Gauge
 
 from pilar_analytics.domain.callouts import Callout
 from pilar_analytics.domain.indicators import Coverage
@@ -107,3 +107,25 @@ class AnalyticsMetrics:
             self.callout_acknowledged,
             self.callout_minutes,
         )
+
+
+class FigureMetrics:
+    """How figures were read: from a kept snapshot, computed whole, and snapshots forgotten."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.read = Counter(
+            "pilar_analytics_figures",
+            "Figure reads by kind of figure and outcome: kept (snapshot read), computed "
+            "(counted whole and kept), not_kept (forgotten meanwhile), whole (day too young)",
+            ["figure", "outcome"],
+            registry=registry,
+        )
+        self.forgotten = Counter(
+            "pilar_analytics_snapshots_forgotten",
+            "Batches of events from before a kept day, which forgot the snapshots from then on",
+            registry=registry,
+        )
+
+    def count(self, name: str, outcome: str) -> None:
+        """Count a read of figure ``name`` (its kind only: the part before any ':')."""
+        self.read.labels(name.partition(":")[0], outcome).inc()

@@ -28,6 +28,7 @@ log = logging.getLogger("pilar.analytics.snapshots")
 snapshots = Base.metadata.tables[SnapshotRow.__tablename__]
 epochs = Base.metadata.tables[SnapshotEpochRow.__tablename__]
 
+FIGURES = "figures"  # the session info key of the metrics figure reads are counted on
 KEPT_DAYS = 7  # snapshots of older days are pruned; a figure as of one is counted whole again
 LAG = timedelta(minutes=10)  # a day's snapshot is kept only once the day is this old
 SKEW = timedelta(minutes=5)  # how far the clocks of the service's processes may differ
@@ -77,6 +78,7 @@ async def counted(
     """``figure`` as of ``at``: the day's kept counts plus what the rows touched since moved."""
     boundary = keepable(at, now)
     if boundary is None:
+        _count(session, name, "whole")
         return await figure(at, None)  # events from before it may still be on their way
 
     async def whole() -> Any:
@@ -114,17 +116,28 @@ async def kept(
     )
     body = (await session.execute(query)).scalar_one_or_none()
     if body is not None:
+        _count(session, name, "kept")
         return body
     before = await _epoch(session)
     body = await whole()
     row = {"figure": name, "region": region, "boundary": boundary, "body": body}
+    outcome = "not_kept"
     try:
         async with session.begin_nested():  # a snapshot not kept is computed again next time
             if await _epoch(session, share=True) == before:  # a writer now waits for our commit
                 await session.execute(_insert_once(session), row)
+                outcome = "computed"
     except DBAPIError:  # PostgreSQL, repeatable read: the epoch moved since the reading began
         log.info("figure %s not kept: snapshots were forgotten meanwhile", name)
+    _count(session, name, outcome)
     return body
+
+
+def _count(session: AsyncSession, name: str, outcome: str) -> None:
+    """Count a figure read on the session's metrics, if it carries them."""
+    metrics = session.info.get(FIGURES)
+    if metrics is not None:
+        metrics.count(name, outcome)
 
 
 def _insert_once(session: AsyncSession) -> Any:
@@ -156,6 +169,9 @@ async def forget_since(
         return
     await session.execute(update(epochs).where(epochs.c.id == 1).values(epoch=epochs.c.epoch + 1))
     await session.execute(delete(snapshots).where(snapshots.c.boundary >= earliest))
+    metrics = session.info.get(FIGURES)
+    if metrics is not None:
+        metrics.forgotten.inc()
 
 
 async def prune(session: AsyncSession, now: datetime | None = None) -> int:
