@@ -77,9 +77,11 @@ def _sqlite_text(value: datetime | None) -> str | None:
     """A moment as SQLAlchemy's SQLite text of it: ``YYYY-MM-DD HH:MM:SS.ffffff``, UTC."""
     if value is None:
         return None
-    if value.tzinfo is None:
-        raise ValueError("naive datetime: Pilar stores only timezone-aware datetimes")
-    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+    if value.tzinfo is not UTC:
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: Pilar stores only timezone-aware datetimes")
+        value = value.astimezone(UTC)
+    return value.isoformat(" ", "microseconds")[:26]  # without its "+00:00"
 
 
 def _sqlite_moment(value: str | None) -> datetime | None:
