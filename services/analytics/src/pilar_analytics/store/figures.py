@@ -60,48 +60,45 @@ async def open_per_region(
     session: AsyncSession, at: datetime, region: str, level: RowLevel
 ) -> dict[str, int]:
     """Open cases per region one level down."""
-
-    def query(moment: datetime, since: datetime | None) -> Awaitable[dict[str, int]]:
-        return cases.open_per_region(session, moment, region, level, since)
-
-    return await _per_region(session, f"open:{level}", region, at, query)
+    return await _per_region(session, "open", cases.open_per_region, at, region, level)
 
 
 async def active_psm(
     session: AsyncSession, at: datetime, region: str, level: RowLevel
 ) -> dict[str, int]:
     """Active PSM per region one level down."""
-
-    def query(moment: datetime, since: datetime | None) -> Awaitable[dict[str, int]]:
-        return activity.active_psm(session, moment, region, level, since)
-
-    return await _per_region(session, f"psm:{level}", region, at, query)
+    return await _per_region(session, "psm", activity.active_psm, at, region, level)
 
 
 async def completed_by_psm(
     session: AsyncSession, at: datetime, region: str, level: RowLevel
 ) -> dict[str, int]:
     """Referrals completed by ``at`` that had gone to a PSM, per region."""
+    return await _per_region(session, "psm-done", activity.completed_by_psm, at, region, level)
 
-    def query(moment: datetime, since: datetime | None) -> Awaitable[dict[str, int]]:
-        return activity.completed_by_psm(session, moment, region, level, since)
 
-    return await _per_region(session, f"psm-done:{level}", region, at, query)
+PerRegion = Callable[
+    [AsyncSession, datetime, str, RowLevel, datetime | None], Awaitable[dict[str, int]]
+]
+"""A store query of a count per region: ``query(session, at, region, level, since)``."""
 
 
 async def _per_region(
     session: AsyncSession,
     name: str,
-    region: str,
+    query: PerRegion,
     at: datetime,
-    query: Callable[[datetime, datetime | None], Awaitable[dict[str, int]]],
+    region: str,
+    level: RowLevel,
 ) -> dict[str, int]:
-    """A count per region, kept as the counts keyed by one code."""
+    """A count per region one level down, kept as counts keyed by one code."""
 
     async def figure(moment: datetime, since: datetime | None) -> Counts:
-        return {(where,): n for where, n in (await query(moment, since)).items()}
+        found = await query(session, moment, region, level, since)
+        return {(where,): n for where, n in found.items()}
 
-    return {where: n for (where,), n in (await counted(session, name, region, at, figure)).items()}
+    found = await counted(session, f"{name}:{level}", region, at, figure)
+    return {where: n for (where,), n in found.items()}
 
 
 async def durations(session: AsyncSession, at: datetime, region: str, step: str) -> Ranked:
