@@ -48,3 +48,10 @@ def test_a_window_emptied_by_what_left_is_lost() -> None:
 
 def test_an_empty_multiset_is_known_from_what_joins_it() -> None:
     assert moved(0, {}, [], [5.0, 1.0]) == (2, {1: 1.0, 2: 5.0})
+
+
+def test_more_values_leaving_than_there_were_is_refused() -> None:
+    with pytest.raises(ValueError, match="more values left"):
+        moved(0, {}, [1.0], [])
+    with pytest.raises(ValueError, match="not in list"):
+        moved(3, {1: 1.0, 2: 2.0, 3: 3.0}, [9.0], [])  # not one of them

@@ -33,6 +33,8 @@ def moved(
     Every value of ``out`` must be in the multiset (``ValueError`` where it shows it is not).
     A window emptied by what left is lost.
     """
+    if len(out) > count:
+        raise ValueError("more values left than the multiset held")
     after: dict[int, float] = {}
     for first, run in windows(known):
         whole = first == 1 and len(run) == count  # every value known: nothing outside the run

@@ -113,7 +113,7 @@ async def kept_order_statistics(
     """
     boundary = keepable(at)
     if boundary is None:
-        return _numbers(await order_statistics(session, *ranking(at, None), percents))
+        return await _counted_whole(session, at, ranking, percents)
 
     async def whole() -> Any:
         found = await order_statistics(session, *ranking(boundary, None), percents, margin)
@@ -131,12 +131,19 @@ async def kept_order_statistics(
         try:
             n, ranks = moved(count, known, out.get(part, []), put.get(part, []))
         except ValueError:  # a value that left was not there: count the figure whole
-            n, ranks = count, {}
+            return await _counted_whole(session, at, ranking, percents)
         if n and not _covers(n, ranks, percents):
-            return _numbers(await order_statistics(session, *ranking(at, None), percents))
+            return await _counted_whole(session, at, ranking, percents)
         if n:
             found[part] = (n, ranks)
     return found
+
+
+async def _counted_whole(
+    session: AsyncSession, at: datetime, ranking: Ranking, percents: Sequence[int]
+) -> Ranked:
+    """The order statistics as of ``at`` over every row, as numbers."""
+    return _numbers(await order_statistics(session, *ranking(at, None), percents))
 
 
 def _covers(count: int, ranks: dict[int, float], percents: Sequence[int]) -> bool:
