@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from pilar_analytics.domain.regions import RowLevel
 from pilar_analytics.store.scope import by, group, in_scope, not_yet
-from pilar_analytics.store.snapshots import rows_where
+from pilar_analytics.store.snapshots import rows_where, touched_since
 from pilar_analytics.store.tables import (
     AccreditationRow,
     CertificationRow,
@@ -53,17 +53,19 @@ def _available_since(since: datetime) -> Select[Any]:
     return select(statuses.c.volunteer_id).where(statuses.c.at > since)
 
 
-def people_moved(since: datetime | None) -> Any:
+def _moved(table: Any, key: Any, since: datetime, *also: Any) -> Any:
+    """The records of ``table`` touched or changing availability since (or meeting ``also``)."""
+    return rows_where(table, touched_since(table, since), key.in_(_available_since(since)), *also)
+
+
+def _people_moved(since: datetime | None) -> Any:
     """The people, or with ``since`` those touched or changing availability after it."""
-    if since is None:
-        return people
-    changed = people.c.volunteer_id.in_(_available_since(since))
-    return rows_where(people, people.c.touched_on >= since, changed)
+    return people if since is None else _moved(people, people.c.volunteer_id, since)
 
 
 def active_people(at: datetime, region: str, since: datetime | None = None) -> Select[Any]:
     """Registered, verified people who were available at ``at``, within a region."""
-    rows, inactive = people_moved(since), inactive_at(at)
+    rows, inactive = _people_moved(since), inactive_at(at)
     return (
         select(rows)
         .outerjoin(inactive, inactive.c.volunteer_id == rows.c.volunteer_id)
@@ -79,7 +81,7 @@ def _certifications_moved(since: datetime | None) -> Any:
     """
     if since is None:
         return certifications
-    touched = select(certifications.c.volunteer_id).where(certifications.c.touched_on >= since)
+    touched = select(certifications.c.volunteer_id).where(touched_since(certifications, since))
     moved = union(touched, _available_since(since))
     return rows_where(certifications, certifications.c.volunteer_id.in_(moved))
 
@@ -163,12 +165,7 @@ def _institutions_moved(since: datetime | None) -> Any:
         return institutions
     key = institutions.c.institution_id
     accredited = select(accreditations.c.institution_id).where(accreditations.c.at > since)
-    return rows_where(
-        institutions,
-        institutions.c.touched_on >= since,
-        key.in_(_available_since(since)),
-        key.in_(accredited),
-    )
+    return _moved(institutions, key, since, key.in_(accredited))
 
 
 def totals(counts: Counts) -> dict[str, list[int]]:

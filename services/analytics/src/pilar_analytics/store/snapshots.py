@@ -44,9 +44,14 @@ def day_start(at: datetime) -> datetime:
     return datetime.combine(at.astimezone(UTC).date(), time.min, UTC)
 
 
+def touched_since(table: Any, since: datetime) -> ColumnElement[bool]:
+    """A row of ``table`` touched on the day that starts at ``since`` or later."""
+    return table.c.touched_on >= since  # type: ignore[no-any-return]
+
+
 def touched_rows(table: Any, since: datetime | None) -> FromClause:
     """``table``, or with ``since`` (a day's start) only its rows touched on that day or later."""
-    return table if since is None else rows_where(table, table.c.touched_on >= since)
+    return table if since is None else rows_where(table, touched_since(table, since))
 
 
 def rows_where(table: Any, *conditions: ColumnElement[bool]) -> FromClause:
@@ -135,9 +140,14 @@ async def kept(
 
 def _count(session: AsyncSession, name: str, outcome: str) -> None:
     """Count a figure read on the session's metrics, if it carries them."""
-    metrics = session.info.get(FIGURES)
+    metrics = _metrics(session)
     if metrics is not None:
         metrics.count(name, outcome)
+
+
+def _metrics(session: AsyncSession) -> Any:
+    """The figure metrics the session carries (None in sessions built without them)."""
+    return session.info.get(FIGURES)
 
 
 def _insert_once(session: AsyncSession) -> Any:
@@ -169,7 +179,7 @@ async def forget_since(
         return
     await session.execute(update(epochs).where(epochs.c.id == 1).values(epoch=epochs.c.epoch + 1))
     await session.execute(delete(snapshots).where(snapshots.c.boundary >= earliest))
-    metrics = session.info.get(FIGURES)
+    metrics = _metrics(session)
     if metrics is not None:
         metrics.forgotten.inc()
 
