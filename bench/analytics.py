@@ -3,7 +3,9 @@
 Three figures per database, in one run against a private nats-server:
 
 - apply: the analytics Runtime consumes N events (registry and cases streams, real CloudEvents)
-  into its read models, as a ratio of raw nats-py fetch+ack measured in the same run (>= 0.7);
+  into its read models, as a ratio of raw nats-py fetch+ack measured just before it (>= 0.7);
+  ``--apply-rounds`` rounds (3) of the pair, each into a fresh database, judged by the median
+  ratio: a burst of other work on a shared machine lowers one round's ratio, not the median;
 - rebuild: ``rebuild`` replays the N events from the streams (1,000,000 in under 3 minutes);
 - queries: p95 of every indicator over HTTP (ASGI) for the country, a province and a regency,
   with the N events as history (under 100 ms).
@@ -26,10 +28,12 @@ import contextlib
 import json
 import logging
 import random
+import statistics
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -47,6 +51,7 @@ from bench.kit import KIT_SHAPED
 from bench.profiling import profiled
 from bench.report import RESULTS, TARGET_RATIO, Rate
 from pilar_analytics.app import MIGRATIONS, create_app
+from pilar_analytics.handlers import ROUTERS
 from pilar_analytics.rebuild import rebuild
 from pilar_analytics.settings import AnalyticsSettings
 from pilar_contracts import Event, Outgoing, wrap
@@ -173,15 +178,33 @@ class History:
         return [self._wrap(e, place, when) for e, when in dated if when <= self.end]
 
 
+@dataclass(frozen=True)
+class Round:
+    """One round of the apply: raw nats-py fetch+ack, then the consumers, back to back."""
+
+    raw: Rate
+    apply: Rate
+
+    @property
+    def ratio(self) -> float:
+        """The consumers' rate as a share of raw nats-py's in the same round."""
+        return self.apply.per_second / self.raw.per_second if self.raw.per_second else 0.0
+
+
 @dataclass
 class Figures:
     """What one database measured."""
 
     database: str
-    apply: Rate | None  # None with --skip-apply
+    rounds: list[Round]  # empty with --skip-apply
     rebuild: Rate
     p95_ms: dict[str, float] = field(default_factory=dict)
     first_ms: dict[str, float] = field(default_factory=dict)  # a day's first: computes and keeps
+
+    @property
+    def ratio(self) -> float | None:
+        """The median of the rounds' ratios: the figure to judge the apply by."""
+        return statistics.median(r.ratio for r in self.rounds) if self.rounds else None
 
 
 def say(text: str) -> None:
@@ -264,31 +287,53 @@ async def query_p95(app: Any, rounds: int) -> tuple[dict[str, float], dict[str, 
     return out, first
 
 
+Fresh = Callable[[], AbstractAsyncContextManager[str]]
+"""A fresh database for a block: yields its URL."""
+
+
 async def measure(
-    name: str, url: str, js: JetStreamContext, nats_url: str, root: Path, args: argparse.Namespace
+    name: str,
+    fresh: Fresh,
+    js: JetStreamContext,
+    nats_url: str,
+    root: Path,
+    args: argparse.Namespace,
 ) -> Figures:
-    """Apply, query and rebuild on one fresh database."""
+    """Apply rounds, then queries and rebuild on the last round's database."""
     say(f"{name}: publishing a history of {args.events:,} events (untimed) ...")
     await reset_streams(js)
     await publish_history(js, args.events, args.window)
-    settings = AnalyticsSettings(
-        database_url=url,
-        nats_url=nats_url,
-        data_dir=root,
-        batch_size=args.batch,
-        watch_seconds=3600,
-        auth=AuthSettings(jwt_secret=SECRET),
-    )
+    rounds = 0 if args.skip_apply else args.apply_rounds
+    found: list[Round] = []
+    for number in range(1, rounds):  # all but the last round: a database for the apply alone
+        async with fresh() as url:
+            runtime = create_app(_settings(url, nats_url, root, args)).state.runtime
+            try:
+                found.append(await apply_round(name, number, runtime, js, args))
+            finally:
+                await runtime.stop()
+    async with fresh() as url:
+        return await _last_round(name, url, found, js, nats_url, root, args)
+
+
+async def _last_round(
+    name: str,
+    url: str,
+    found: list[Round],
+    js: JetStreamContext,
+    nats_url: str,
+    root: Path,
+    args: argparse.Namespace,
+) -> Figures:
+    """The last apply round (if any), the queries on its figures, then the rebuild."""
+    settings = _settings(url, nats_url, root, args)
     app = create_app(settings)
     runtime: Runtime = app.state.runtime
-    apply: Rate | None = None
     p95: dict[str, float] = {}
     first: dict[str, float] = {}
     try:
         if not args.skip_apply:
-            say(f"{name}: the analytics consumers apply them ...")
-            with profiled(_profile_path(args, name, "apply")):
-                apply = await apply_rate(runtime, args.events)
+            found.append(await apply_round(name, args.apply_rounds, runtime, js, args))
             say(f"{name}: indicator queries, {args.rounds} rounds each ...")
             p95, first = await query_p95(app, args.rounds)
     finally:
@@ -306,7 +351,39 @@ async def measure(
         say(f"{name}: indicator queries after the rebuild, {args.rounds} rounds each ...")
         p95, first = await query_p95(app, args.rounds)
         await runtime.engine.dispose()
-    return Figures(name, apply, rebuilt, p95, first)
+    return Figures(name, found, rebuilt, p95, first)
+
+
+def _settings(url: str, nats_url: str, root: Path, args: argparse.Namespace) -> AnalyticsSettings:
+    """The analytics service's settings for one database."""
+    return AnalyticsSettings(
+        database_url=url,
+        nats_url=nats_url,
+        data_dir=root,
+        batch_size=args.batch,
+        watch_seconds=3600,
+        auth=AuthSettings(jwt_secret=SECRET),
+    )
+
+
+async def apply_round(
+    name: str, number: int, runtime: Runtime, js: JetStreamContext, args: argparse.Namespace
+) -> Round:
+    """Raw nats-py fetch+ack, then the consumers apply the whole history into a fresh database."""
+    say(f"{name}: round {number}: raw nats-py fetch+ack, then the analytics consumers ...")
+    baseline = await raw_baseline(js, args)
+    await rewind(js)
+    with profiled(_profile_path(args, name, f"apply-{number}")):
+        applied = await apply_rate(runtime, args.events)
+    return Round(baseline, applied)
+
+
+async def rewind(js: JetStreamContext) -> None:
+    """Start the analytics durables at the first event again, as provisioning declares them."""
+    for router in ROUTERS:
+        with contextlib.suppress(NotFoundError):
+            await js.delete_consumer(router.spec.stream, router.spec.durable)
+    await provision(js)
 
 
 def _profile_path(args: argparse.Namespace, database: str, phase: str) -> Path | None:
@@ -318,16 +395,17 @@ async def raw_baseline(js: JetStreamContext, args: argparse.Namespace) -> Rate:
     """Raw nats-py, as shipped, fetching+acking real events, as ``make bench`` measures it."""
     count = min(args.events, RAW_MAX)
     say(f"raw nats-py publish + fetch/ack of {count:,} kit-shaped messages ...")
-    await raw.create_stream(js)
-    await raw.publish_rate(js, KIT_SHAPED, count, args.window)
-    rate = await raw.fetch_ack_rate(
-        js, KIT_SHAPED, count, args.batch, ANALYTICS_REGISTRY.max_ack_pending
-    )
-    await raw.delete_stream(js)
+    with raw.as_shipped():  # the consumers' Runtime has installed the kit's fast paths
+        await raw.create_stream(js)
+        await raw.publish_rate(js, KIT_SHAPED, count, args.window)
+        rate = await raw.fetch_ack_rate(
+            js, KIT_SHAPED, count, args.batch, ANALYTICS_REGISTRY.max_ack_pending
+        )
+        await raw.delete_stream(js)
     return rate
 
 
-async def run(args: argparse.Namespace) -> tuple[Rate, list[Figures]]:
+async def run(args: argparse.Namespace) -> list[Figures]:
     """One run against a private nats-server in a temp folder."""
     settle_heap()  # as every service does before it serves (pilar_kit.serve)
     with tempfile.TemporaryDirectory(prefix="pilar-bench-analytics-") as tmp:
@@ -336,11 +414,9 @@ async def run(args: argparse.Namespace) -> tuple[Rate, list[Figures]]:
             nc = await nats.connect(server.url)
             try:
                 js = nc.jetstream()
-                baseline = await raw_baseline(js, args)
-                found = [f async for f in _databases(js, server.url, root, args)]
+                return [f async for f in _databases(js, server.url, root, args)]
             finally:
                 await nc.close()
-    return baseline, found
 
 
 async def _databases(
@@ -350,31 +426,28 @@ async def _databases(
         if args.only and name != args.only:
             continue
         if name == "sqlite":
-            yield await measure(name, env.sqlite_url(root), js, nats_url, root, args)
+            yield await measure(name, lambda: env.sqlite_database(root), js, nats_url, root, args)
         elif await env.postgres_version(args.pg_url) is None:
             say(f"PostgreSQL unreachable at {args.pg_url}: skipped")
         else:
-            async with env.postgres_database(args.pg_url) as url:
-                yield await measure(name, url, js, nats_url, root, args)
+            fresh = lambda: env.postgres_database(args.pg_url)  # noqa: E731
+            yield await measure(name, fresh, js, nats_url, root, args)
 
 
-def render(baseline: Rate, found: Sequence[Figures], events: int) -> str:
+def render(found: Sequence[Figures], events: int) -> str:
     """The table of a run."""
-    lines = [
-        f"Pilar analytics bench: N={events:,} events",
-        f"raw nats-py fetch+ack (real events, same run): {baseline.per_second:,.0f} msgs/s",
-    ]
+    lines = [f"Pilar analytics bench: N={events:,} events"]
     for f in found:
         projected = REBUILD_TARGET_EVENTS / f.rebuild.per_second if f.rebuild.per_second else 0
         worst = max(f.p95_ms.items(), key=lambda kv: kv[1])
         lines.append(f"{f.database}:")
-        if f.apply is not None:
-            ratio = f.apply.per_second / baseline.per_second if baseline.per_second else 0.0
-            verdict = "PASS" if ratio >= TARGET_RATIO else "BELOW"
+        if f.ratio is not None:
+            verdict = "PASS" if f.ratio >= TARGET_RATIO else "BELOW"
             lines.append(
-                f"  apply    {f.apply.per_second:>9,.0f} ev/s ({f.apply.seconds:.1f} s, "
-                f"CPU {_us(f.apply)})  ratio {ratio:.2f} (target >= {TARGET_RATIO})  {verdict}"
+                f"  apply    ratio {f.ratio:.2f}, the median of {len(f.rounds)} rounds "
+                f"(target >= {TARGET_RATIO})  {verdict}"
             )
+            lines += [_round_line(n, r) for n, r in enumerate(f.rounds, 1)]
         lines += [
             f"  rebuild  {f.rebuild.per_second:>9,.0f} ev/s ({f.rebuild.seconds:.1f} s, "
             f"CPU {_us(f.rebuild)})  -> 1,000,000 in ~{projected:.0f} s "
@@ -389,6 +462,15 @@ def render(baseline: Rate, found: Sequence[Figures], events: int) -> str:
                 f"worst {slowest[1]:.1f} ms ({slowest[0]})"
             )
     return "\n".join(lines)
+
+
+def _round_line(number: int, one: Round) -> str:
+    """One apply round: raw nats-py's rate, the consumers' rate and CPU, their ratio."""
+    return (
+        f"    round {number}  raw nats-py fetch+ack {one.raw.per_second:>7,.0f} msgs/s  "
+        f"apply {one.apply.per_second:>7,.0f} ev/s ({one.apply.seconds:.1f} s, "
+        f"CPU {_us(one.apply)})  ratio {one.ratio:.2f}"
+    )
 
 
 def _us(rate: Rate) -> str:
@@ -409,6 +491,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help="fetch batch (batch_size; the service's default)",
     )
     parser.add_argument("--window", type=int, default=500, help="publish window")
+    parser.add_argument(
+        "--apply-rounds",
+        type=int,
+        default=3,
+        help="apply rounds per database, each raw nats-py then the consumers; judged by the median",
+    )
     parser.add_argument("--rounds", type=int, default=20, help="requests per query and region")
     parser.add_argument("--skip-apply", action="store_true", help="rebuild only (then the queries)")
     parser.add_argument(
@@ -422,7 +510,23 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.events < 10:
         parser.error("--events must be at least 10")
+    if args.apply_rounds < 1:
+        parser.error("--apply-rounds must be at least 1")
     return args
+
+
+def _as_json(f: Figures) -> dict[str, Any]:
+    """One database's figures as JSON, each apply round with its raw baseline."""
+    rounds = [
+        {"raw_fetch_ack": r.raw.as_json(), "apply": r.apply.as_json(), "ratio": round(r.ratio, 3)}
+        for r in f.rounds
+    ]
+    return {
+        **asdict(f),
+        "rounds": rounds,
+        "apply_ratio": round(f.ratio, 3) if f.ratio is not None else None,
+        "rebuild": f.rebuild.as_json(),
+    }
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -430,23 +534,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     for noisy in ("httpx", "faststream", "faststream.access.nats", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    baseline, found = asyncio.run(run(args))
-    print(render(baseline, found, args.events))
+    found = asyncio.run(run(args))
+    print(render(found, args.events))
     path = RESULTS.parent / "analytics.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     document = {
         "measured_at": datetime.now(UTC).isoformat(),
         "events": args.events,
         "machine": env.machine(),
-        "raw_fetch_ack": baseline.as_json(),
-        "databases": [
-            {
-                **asdict(f),
-                "apply": f.apply.as_json() if f.apply else None,
-                "rebuild": f.rebuild.as_json(),
-            }
-            for f in found
-        ],
+        "databases": [_as_json(f) for f in found],
     }
     path.write_text(json.dumps(document, indent=2))
     print(f"\nwrote {path}")

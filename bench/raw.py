@@ -10,15 +10,20 @@ from __future__ import annotations
 import asyncio
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from uuid import uuid4
 
 import nats.errors
+from nats.aio.client import Client
+from nats.aio.subscription import Subscription
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, StorageType, StreamConfig
 
 from bench.report import Rate
+from pilar_kit.natsfast import NATS_PY_NEXT_MSG, NATS_PY_SEND_PUBLISH
+from pilar_kit.natsheaders import NATS_PY_PARSER
 
 STREAM = "BENCH_RAW"
 WARMUP_STREAM, WARMUP_SUBJECT = "BENCH_WARMUP", "bench.warmup"
@@ -35,6 +40,24 @@ class Shape:
     name: str
     subject: str
     make: Callable[[int], list[Message]]
+
+
+@contextmanager
+def as_shipped() -> Iterator[None]:
+    """nats-py's own code for the block, even after a Runtime installed the kit's fast paths."""
+    shipped = (
+        (Client, "_parse_header_lines", staticmethod(NATS_PY_PARSER)),
+        (Client, "_send_publish", NATS_PY_SEND_PUBLISH),
+        (Subscription, "next_msg", NATS_PY_NEXT_MSG),
+    )
+    saved = [(owner, name, vars(owner)[name]) for owner, name, _ in shipped]
+    for owner, name, code in shipped:
+        setattr(owner, name, code)
+    try:
+        yield
+    finally:
+        for owner, name, code in saved:
+            setattr(owner, name, code)
 
 
 def plain_messages(count: int) -> list[Message]:
