@@ -408,6 +408,7 @@ class ConsumerHost:
             log_level=logging.DEBUG,
         )
         self.nc: Client | None = None
+        self.subscribers: list[Any] = []
         for processor in self.processors:
             self._subscribe(processor, batch_size, fetch_timeout)
 
@@ -415,17 +416,20 @@ class ConsumerHost:
         spec = processor.router.spec
 
         async def consume(message: NatsBatchMessage = Context("message")) -> None:  # noqa: B008
-            await processor.process(message.raw_message)
+            await processor.take(message.raw_message)
 
         consume.__name__ = f"consume_{spec.durable.replace('-', '_')}"
-        self.broker.subscriber(
-            spec.filter_subject,
-            stream=JStream(spec.stream, declare=False),
-            durable=spec.durable,
-            pull_sub=PullSub(batch_size=batch_size, timeout=fetch_timeout, batch=True),
-            ack_policy=AckPolicy.MANUAL,
-            decoder=_no_decode,
-        )(consume)
+        self.subscribers.append(
+            self.broker.subscriber(
+                spec.filter_subject,
+                stream=JStream(spec.stream, declare=False),
+                durable=spec.durable,
+                pull_sub=PullSub(batch_size=batch_size, timeout=fetch_timeout, batch=True),
+                ack_policy=AckPolicy.MANUAL,
+                decoder=_no_decode,
+            )
+        )
+        self.subscribers[-1](consume)
 
     async def start(self) -> None:
         """Connect the dead-letter publisher, then start fetching."""
@@ -435,7 +439,11 @@ class ConsumerHost:
         await self.broker.start()
 
     async def stop(self) -> None:
-        """Stop fetching and close the connections."""
+        """Stop fetching, let the batches taken finish, and close the connections."""
+        for subscriber in self.subscribers:
+            await subscriber.stop()
+        for processor in self.processors:
+            await asyncio.wait_for(processor.drain(), 10)
         await self.broker.stop()
         if self.nc is not None and not self.nc.is_closed:
             await self.nc.close()

@@ -132,17 +132,35 @@ class BatchProcessor:
         self.metrics, self.max_attempts, self.backoff = metrics, max_attempts, backoff
         self.consumer = router.spec.durable
         self.turn: asyncio.Lock | None = None  # shared by a process's consumers on SQLite
+        self.applying: asyncio.Task[None] | None = None  # the batch being applied, if any
 
     async def process(self, msgs: list[Msg]) -> None:
-        """Apply a fetched batch, taking turns with the other consumers when they share one."""
-        if self.turn is None:
-            await self._process(msgs)
-            return
-        async with self.turn:
-            await self._process(msgs)
+        """Apply a fetched batch; return once it is applied and acknowledged."""
+        await self.take(msgs)
+        await self.drain()
 
-    async def _process(self, msgs: list[Msg]) -> None:
-        """Apply a fetched batch: poison to the DLQ, the rest in one transaction, then ack."""
+    async def take(self, msgs: list[Msg]) -> None:
+        """Decode a fetched batch, then start applying it once the batch before is applied.
+
+        Returns while the batch is applied, so that the next one is fetched and decoded while
+        the database works (a wait on PostgreSQL's round trips otherwise). Batches are still
+        applied one at a time and in order: each transaction begins after the one before ends.
+        """
+        ready, skipped = await self._sort(msgs)
+        await self.drain()
+        self.applying = asyncio.create_task(self._finish(ready, skipped))
+
+    async def drain(self) -> None:
+        """Wait until the batch being applied is applied and acknowledged (if there is one)."""
+        applying = self.applying
+        if applying is None:
+            return
+        await asyncio.shield(applying)  # a caller cancelled meanwhile leaves the batch to finish
+        if self.applying is applying:
+            self.applying = None
+
+    async def _sort(self, msgs: list[Msg]) -> tuple[list[Ready], list[Msg]]:
+        """Decode a batch: poison to the DLQ, the rest ready to apply or to acknowledge unread."""
         ready: list[Ready] = []
         skipped: list[Msg] = []
         for msg in msgs:
@@ -159,16 +177,32 @@ class BatchProcessor:
             else:
                 ready.append(item)
         self.metrics.count(self.consumer, "skipped", len(skipped))
-        if ready:
-            try:
-                await self._apply(ready)
-            except Exception:  # noqa: BLE001  find the culprit: retry one by one
-                log.info("batch of %d failed on %s; applying one by one", len(ready), self.consumer)
-                for item in ready:
-                    await self._apply_alone(item)
+        return ready, skipped
+
+    async def _finish(self, ready: list[Ready], skipped: list[Msg]) -> None:
+        """Apply the decoded batch and acknowledge it, taking turns with the other consumers."""
+        try:
+            if self.turn is None:
+                await self._apply_batch(ready)
             else:
-                await ack_all([item.msg for item in ready])
-        await ack_all(skipped)
+                async with self.turn:
+                    await self._apply_batch(ready)
+            await ack_all(skipped)
+        except Exception:  # unacknowledged messages come again after ack_wait
+            log.exception("a batch of %s was not finished", self.consumer)
+
+    async def _apply_batch(self, ready: list[Ready]) -> None:
+        """Apply the batch in one transaction, then ack; on failure, one message at a time."""
+        if not ready:
+            return
+        try:
+            await self._apply(ready)
+        except Exception:  # noqa: BLE001  find the culprit: retry one by one
+            log.info("batch of %d failed on %s; applying one by one", len(ready), self.consumer)
+            for item in ready:
+                await self._apply_alone(item)
+        else:
+            await ack_all([item.msg for item in ready])
 
     def decode(self, msg: Msg) -> Ready | None:
         """Return the decoded message, None when this consumer has no handler for it."""

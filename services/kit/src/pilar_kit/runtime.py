@@ -35,6 +35,7 @@ from pilar_kit.settings import ServiceSettings
 from pilar_kit.telemetry import broker_middlewares, setup_logging, setup_tracing
 
 log = logging.getLogger("pilar.runtime")
+DRAIN_SECONDS = 10.0  # at stop, how long a batch being applied may take to finish
 PERMISSIONS_VIOLATION = "permissions violation"  # how nats-server words a refused subject
 Job = Callable[["Runtime"], Awaitable[None]]
 
@@ -141,7 +142,7 @@ class Runtime:
         spec = router.spec
 
         async def consume(message: NatsBatchMessage = Context("message")) -> None:  # noqa: B008
-            await processor.process(message.raw_message)
+            await processor.take(message.raw_message)  # fetches the next while it is applied
 
         consume.__name__ = f"consume_{spec.durable.replace('-', '_')}"
         subscriber = self.broker.subscriber(
@@ -242,6 +243,12 @@ class Runtime:
     async def stop(self) -> None:
         """Stop consumers, jobs and the relay; close connections."""
         self.started = False
+        for subscriber in self._subscribers:  # no further batch is taken ...
+            with contextlib.suppress(Exception):
+                await subscriber.stop()
+        for processor in self.processors:  # ... and the ones taken are applied and acknowledged
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(processor.drain(), DRAIN_SECONDS)
         with contextlib.suppress(Exception):
             await self.broker.stop()
         for task in self._tasks:
