@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import functools
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Table, bindparam, select
+from sqlalchemy import Dialect, Table, bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -95,10 +95,51 @@ async def _fold(session: AsyncSession, table: Table, by_key: dict[UUID, list[Fol
         for fold in folds:
             row = fold(row)
         rows.append(_touched(row, moments) if moments else row)
-    await session.execute(upsert, rows)
+    await _insert_many(session, upsert, table, rows)
 
 
 async def _keep(session: AsyncSession, table: Table, rows: list[Row]) -> None:
     """Insert event-dated rows once: a redelivered one is already there."""
     once = _statements(table, session.get_bind().dialect.name)[2]
-    await session.execute(once, rows)
+    await _insert_many(session, once, table, rows)
+
+
+Convert = Callable[[Any], Any] | None
+"""A column's bind processor: its value as the driver takes it (None: as it is)."""
+
+
+async def _insert_many(session: AsyncSession, insert: Any, table: Table, rows: list[Row]) -> None:
+    """Run an insert of whole rows for many rows, each row's values made driver-ready here.
+
+    SQLAlchemy's generic handling of each row's parameters (a dict built and then converted per
+    row) took about a sixth of applying an event; the same bind processors run here on tuples.
+    """
+    if not rows:
+        return
+    dialect = session.get_bind().dialect
+    form = _driver_form(insert, table, dialect)
+    if form is None:  # a driver with named parameters: SQLAlchemy's own way
+        await session.execute(insert, rows)
+        return
+    sql, columns = form
+    values = [
+        tuple(row[name] if convert is None else convert(row[name]) for name, convert in columns)
+        for row in rows
+    ]
+    connection = await session.connection()
+    await connection.exec_driver_sql(sql, values)
+
+
+@functools.cache
+def _driver_form(
+    insert: Any, table: Table, dialect: Dialect
+) -> tuple[str, tuple[tuple[str, Convert], ...]] | None:
+    """An insert's SQL for a positional driver, with each parameter's column and processor."""
+    compiled = insert.compile(dialect=dialect)
+    if not compiled.positional:
+        return None
+    columns = tuple(
+        (name, table.c[name].type.dialect_impl(dialect).bind_processor(dialect))
+        for name in compiled.positiontup
+    )
+    return compiled.string, columns
