@@ -6,8 +6,9 @@ kept) plus what the rows touched since then changed: the same query over those r
 Dates in the figures (certificates' validity) are whole days, the same at both moments.
 
 A kept figure is forgotten when an event from before its boundary is applied (``forget_since``):
-the only kind of event that can change a figure as of a moment already passed. The epoch stops a
-figure computed while such an event was being applied from being kept.
+the only kind of event that can change a figure as of a moment already passed. On PostgreSQL,
+the epoch stops a figure computed while such an event was being applied from being kept; SQLite
+needs none, as each transaction holds its one write lock from its BEGIN (BEGIN IMMEDIATE).
 """
 
 from __future__ import annotations
@@ -123,13 +124,15 @@ async def kept(
     if body is not None:
         _count(session, name, "kept")
         return body
-    before = await _epoch(session)
+    serialised = _serialised(session)
+    before = None if serialised else await _epoch(session)
     body = await whole()
     row = {"figure": name, "region": region, "boundary": boundary, "body": body}
     outcome = "not_kept"
     try:
         async with session.begin_nested():  # a snapshot not kept is computed again next time
-            if await _epoch(session, share=True) == before:  # a writer now waits for our commit
+            # on PostgreSQL, a writer that would forget snapshots now waits for our commit
+            if serialised or await _epoch(session, share=True) == before:
                 await session.execute(_insert_once(session), row)
                 outcome = "computed"
     except DBAPIError:  # PostgreSQL, repeatable read: the epoch moved since the reading began
@@ -157,6 +160,11 @@ def _insert_once(session: AsyncSession) -> Any:
     return insert(snapshots).on_conflict_do_nothing()
 
 
+def _serialised(session: AsyncSession) -> bool:
+    """Whether no writer can commit while this transaction runs (SQLite: BEGIN IMMEDIATE)."""
+    return session.get_bind().dialect.name == "sqlite"
+
+
 async def _epoch(session: AsyncSession, *, share: bool = False) -> int | None:
     """The epoch now; with ``share``, held until this transaction ends (PostgreSQL)."""
     query = select(epochs.c.epoch).where(epochs.c.id == 1)
@@ -177,7 +185,9 @@ async def forget_since(
     newest = day_start((now or datetime.now(UTC)) - (LAG - SKEW))
     if earliest is None or earliest > newest:
         return
-    await session.execute(update(epochs).where(epochs.c.id == 1).values(epoch=epochs.c.epoch + 1))
+    if not _serialised(session):
+        bump = update(epochs).where(epochs.c.id == 1).values(epoch=epochs.c.epoch + 1)
+        await session.execute(bump)
     await session.execute(delete(snapshots).where(snapshots.c.boundary >= earliest))
     metrics = _metrics(session)
     if metrics is not None:
