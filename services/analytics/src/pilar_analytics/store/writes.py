@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import functools
+import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Dialect, Table, bindparam, select
+from sqlalchemy import Dialect, Table, any_, bindparam, func, literal_column, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,9 +17,6 @@ from pilar_analytics.domain.facts import Effect, Fact, Fold, Record, Row
 from pilar_analytics.store.snapshots import day_start
 from pilar_analytics.store.tables import Base
 from pilar_kit.db import UtcDateTime
-
-# Rows a single IN (...) may name: far below SQLite's and asyncpg's parameter limits.
-CHUNK = 2000
 
 
 def _insert(dialect: str) -> Any:
@@ -35,11 +33,29 @@ def _key(table: Table) -> str:
 def _statements(table: Table, dialect: str) -> tuple[Any, Any, Any]:
     """The read, upsert and insert-once statements of a table, built once (cached compiles)."""
     key = _key(table)
-    read = select(table).where(table.c[key].in_(bindparam("keys", expanding=True)))
+    read = select(table).where(_one_of(table.c[key], dialect))
     insert = _insert(dialect)(table)
     merged = {c.name: insert.excluded[c.name] for c in table.columns if c.name != key}
     upsert = insert.on_conflict_do_update(index_elements=[key], set_=merged)
     return read, upsert, _insert(dialect)(table).on_conflict_do_nothing()
+
+
+def _one_of(column: Any, dialect: str) -> Any:
+    """``column`` is one of the ``keys`` parameter's values.
+
+    The keys travel as one parameter (an array on PostgreSQL, JSON on SQLite): the statement's
+    text is the same for any number of keys, so it is not rendered for each batch's number of
+    keys, and on PostgreSQL it is prepared once per connection instead of planned every batch.
+    """
+    if dialect == "postgresql":
+        return column == any_(bindparam("keys", type_=postgresql.ARRAY(column.type)))
+    listed: Any = select(literal_column("value")).select_from(func.json_each(bindparam("keys")))
+    return column.in_(listed)  # SQLite: a JSON array of the keys' hex digits (_keys)
+
+
+def _keys(keys: list[UUID], dialect: str) -> Any:
+    """The ``keys`` parameter: an array on PostgreSQL, a JSON array of hex digits on SQLite."""
+    return keys if dialect == "postgresql" else json.dumps([k.hex for k in keys])
 
 
 @functools.cache
@@ -82,13 +98,11 @@ async def apply(session: AsyncSession, effects: Iterable[Effect]) -> None:
 async def _fold(session: AsyncSession, table: Table, by_key: dict[UUID, list[Fold]]) -> None:
     """Fold the events into the current rows (or empty ones) and upsert them."""
     key = _key(table)
-    read, upsert, _ = _statements(table, session.get_bind().dialect.name)
+    dialect = session.get_bind().dialect.name
+    read, upsert, _ = _statements(table, dialect)
     blank: Row = {column.name: None for column in table.columns}
-    keys = list(by_key)
-    current: dict[UUID, Row] = {}
-    for start in range(0, len(keys), CHUNK):
-        result = await session.execute(read, {"keys": keys[start : start + CHUNK]})
-        current.update((row[key], dict(row)) for row in result.mappings())
+    result = await session.execute(read, {"keys": _keys(list(by_key), dialect)})
+    current = {row[key]: dict(row) for row in result.mappings()}
     rows, moments = [], _moments(table)
     for record_key, folds in by_key.items():
         row = current.get(record_key) or blank | {key: record_key}
