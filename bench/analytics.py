@@ -3,8 +3,8 @@
 Three figures per database, in one run against a private nats-server:
 
 - apply: the analytics Runtime consumes N events (registry and cases streams, real CloudEvents)
-  into its read models, as a ratio of raw nats-py fetch+ack measured just before it (>= 0.7);
-  ``--apply-rounds`` rounds (3) of the pair, each into a fresh database, judged by the median
+  into its read models, as a ratio of raw nats-py fetch+ack measured just before and after it
+  (>= 0.7); ``--apply-rounds`` rounds (3), each into a fresh database, judged by the median
   ratio: a burst of other work on a shared machine lowers one round's ratio, not the median;
 - rebuild: ``rebuild`` replays the N events from the streams (1,000,000 in under 3 minutes);
 - queries: p95 of every indicator over HTTP (ASGI) for the country, a province and a regency,
@@ -180,15 +180,21 @@ class History:
 
 @dataclass(frozen=True)
 class Round:
-    """One round of the apply: raw nats-py fetch+ack, then the consumers, back to back."""
+    """One round of the apply: raw nats-py fetch+ack before and after the consumers."""
 
-    raw: Rate
+    before: Rate
     apply: Rate
+    after: Rate
+
+    @property
+    def raw(self) -> float:
+        """Raw nats-py's rate around the apply: the mean of before and after (msgs/s)."""
+        return (self.before.per_second + self.after.per_second) / 2
 
     @property
     def ratio(self) -> float:
-        """The consumers' rate as a share of raw nats-py's in the same round."""
-        return self.apply.per_second / self.raw.per_second if self.raw.per_second else 0.0
+        """The consumers' rate as a share of raw nats-py's around it."""
+        return self.apply.per_second / self.raw if self.raw else 0.0
 
 
 @dataclass
@@ -369,13 +375,17 @@ def _settings(url: str, nats_url: str, root: Path, args: argparse.Namespace) -> 
 async def apply_round(
     name: str, number: int, runtime: Runtime, js: JetStreamContext, args: argparse.Namespace
 ) -> Round:
-    """Raw nats-py fetch+ack, then the consumers apply the whole history into a fresh database."""
-    say(f"{name}: round {number}: raw nats-py fetch+ack, then the analytics consumers ...")
-    baseline = await raw_baseline(js, args)
+    """The consumers apply the whole history into a fresh database, raw nats-py around them.
+
+    Raw nats-py is measured just before and just after, so that the machine's speed drifting
+    during the round (other work on a shared host) moves both sides of the ratio alike.
+    """
+    say(f"{name}: round {number}: raw nats-py, the analytics consumers, raw nats-py again ...")
+    before = await raw_baseline(js, args)
     await rewind(js)
     with profiled(_profile_path(args, name, f"apply-{number}")):
         applied = await apply_rate(runtime, args.events)
-    return Round(baseline, applied)
+    return Round(before, applied, await raw_baseline(js, args))
 
 
 async def rewind(js: JetStreamContext) -> None:
@@ -467,7 +477,8 @@ def render(found: Sequence[Figures], events: int) -> str:
 def _round_line(number: int, one: Round) -> str:
     """One apply round: raw nats-py's rate, the consumers' rate and CPU, their ratio."""
     return (
-        f"    round {number}  raw nats-py fetch+ack {one.raw.per_second:>7,.0f} msgs/s  "
+        f"    round {number}  raw nats-py fetch+ack {one.raw:>7,.0f} msgs/s "
+        f"({one.before.per_second:,.0f} before, {one.after.per_second:,.0f} after)  "
         f"apply {one.apply.per_second:>7,.0f} ev/s ({one.apply.seconds:.1f} s, "
         f"CPU {_us(one.apply)})  ratio {one.ratio:.2f}"
     )
@@ -518,7 +529,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 def _as_json(f: Figures) -> dict[str, Any]:
     """One database's figures as JSON, each apply round with its raw baseline."""
     rounds = [
-        {"raw_fetch_ack": r.raw.as_json(), "apply": r.apply.as_json(), "ratio": round(r.ratio, 3)}
+        {
+            "raw_fetch_ack_before": r.before.as_json(),
+            "apply": r.apply.as_json(),
+            "raw_fetch_ack_after": r.after.as_json(),
+            "ratio": round(r.ratio, 3),
+        }
         for r in f.rounds
     ]
     return {
