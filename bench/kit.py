@@ -237,8 +237,9 @@ def _subscribe(
     """Attach the batch pull subscriber exactly as ``Runtime._subscribe`` does."""
 
     async def consume(message: NatsBatchMessage = Context("message")) -> None:  # noqa: B008
-        await processor.process(message.raw_message)
-        progress.check()
+        await processor.take(message.raw_message)  # returns while the batch is applied
+        if processor.applying is not None:
+            processor.applying.add_done_callback(lambda _: progress.check())
 
     consume.__name__ = f"consume_{SPEC.durable.replace('-', '_')}"
     subscriber = broker.subscriber(
@@ -285,6 +286,8 @@ async def consume_rate(
         elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
     finally:
         logging.getLogger("faststream.access.nats").setLevel(logging.WARNING)  # quiet stop
+        await subscriber.stop()
+        await processor.drain()
         await broker.stop()
     return Rate(options.count, elapsed, cpu)
 
