@@ -9,13 +9,14 @@ counted figure is read both ways, at moments of that day and of the days before.
 
 from __future__ import annotations
 
+import asyncio
 import random
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from uuid import UUID
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from pilar_analytics.api.access import end_of_day
@@ -295,6 +296,42 @@ async def test_a_figure_computed_while_snapshots_are_forgotten_is_not_kept(
             await session.connection(execution_options={"isolation_level": isolation})
             assert await counted(session, "f", "", boundary, figure) == {("n",): n}
         assert await kept_boundaries(sessions) == kept
+
+
+async def test_a_late_event_waiting_for_a_snapshot_being_kept_forgets_it(
+    sessions: async_sessionmaker[AsyncSession], database_url: str
+) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite transactions are serialised (BEGIN IMMEDIATE): no writer meanwhile")
+    boundary = day_start(T0)
+
+    async def steady(at: datetime, since: datetime | None) -> dict[tuple[object, ...], int]:
+        return {("n",): 2}
+
+    async def late_event() -> None:
+        async with sessions() as other, other.begin():
+            await forget_since(other, [boundary - timedelta(hours=1)])
+
+    async with sessions() as reader, reader.begin():
+        await counted(reader, "f", "", boundary, steady)  # kept, the epoch row held FOR SHARE
+        writer = asyncio.create_task(late_event())
+        await _until_waiting_for_a_lock(sessions)
+    await writer  # its snapshot of the database, taken after the wait, holds the kept figure
+    assert await kept_boundaries(sessions) == set()
+
+
+async def _until_waiting_for_a_lock(sessions: async_sessionmaker[AsyncSession]) -> None:
+    """Return once some session of this database waits for a row lock (or fail in 10 s)."""
+    waiting = text(
+        "SELECT count(*) FROM pg_stat_activity"
+        " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    )
+    for _ in range(200):
+        async with sessions() as session:
+            if await session.scalar(waiting):
+                return
+        await asyncio.sleep(0.05)
+    pytest.fail("the late event never waited for the snapshot being kept")
 
 
 async def test_snapshots_of_days_gone_by_are_pruned(

@@ -185,11 +185,12 @@ async def forget_since(
     newest = day_start((now or datetime.now(UTC)) - (LAG - SKEW))
     if earliest is None or earliest > newest:
         return
-    forget = delete(snapshots).where(snapshots.c.boundary >= earliest)
-    if not _serialised(session):  # the epoch moves in the same statement: one round trip
+    if not _serialised(session):
+        # a statement of its own: it waits for a reader keeping a snapshot to commit, and only
+        # then does the DELETE begin, with a view of the database that holds that snapshot
         bump = update(epochs).where(epochs.c.id == 1).values(epoch=epochs.c.epoch + 1)
-        forget = forget.add_cte(bump.cte("bump"))
-    await session.execute(forget)
+        await session.execute(bump)
+    await session.execute(delete(snapshots).where(snapshots.c.boundary >= earliest))
     metrics = _metrics(session)
     if metrics is not None:
         metrics.forgotten.inc()
