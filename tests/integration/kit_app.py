@@ -443,7 +443,7 @@ class ConsumerHost:
         for subscriber in self.subscribers:
             await subscriber.stop()
         for processor in self.processors:
-            await asyncio.wait_for(processor.drain(), 10)
+            await processor.settle(10)
         await self.broker.stop()
         if self.nc is not None and not self.nc.is_closed:
             await self.nc.close()

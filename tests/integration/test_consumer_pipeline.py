@@ -16,7 +16,7 @@ from nats.aio.msg import Msg
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pilar_contracts.events.registry import VolunteerCertified
-from pilar_kit.consumer import Delivery, Ready
+from pilar_kit.consumer import BatchProcessor, Delivery, Ready
 from pilar_kit.natsserver import NatsServer
 from pilar_kit.provision import provision
 from tests.integration.kit_app import (
@@ -157,3 +157,36 @@ async def test_stopping_lets_the_batch_being_applied_commit_and_be_acknowledged(
 async def _started(handler: CertifiedHandler) -> bool:
     """True once the handler has been called."""
     return bool(handler.seen)
+
+
+async def test_a_batch_that_outlasts_the_stop_is_rolled_back_and_comes_again(
+    app: KitApp, nc: Client, nats_server: NatsServer
+) -> None:
+    js = nc.jetstream()
+    spec = consumer_spec("kit-settle", ack_wait=2)
+    await provision(js, consumers=[spec])
+    events = [certified() for _ in range(3)]
+    for event in events:
+        await js.publish(event.nats_subject, event.body, headers=event.envelope.headers())
+    slow = app.processor(spec, CertifiedHandler(spec.durable, faults=False, delay=5))
+    async with consuming(nats_server.url, slow):
+        await wait_until(lambda: _started(slow_handler(slow)), "the batch being applied")
+        await slow.settle(0.2)  # the stop's patience runs out: the batch is cancelled
+        assert slow.applying is None
+    assert await app.applied_count(spec.durable) == 0  # rolled back, nothing half-applied
+    handler = CertifiedHandler(spec.durable, faults=False)
+    async with consuming(nats_server.url, app.processor(spec, handler)):
+
+        async def applied_all() -> bool:
+            return await app.applied_count(spec.durable) >= len(events)
+
+        await wait_until(applied_all, "the cancelled batch applied after redelivery")
+        await wait_until(lambda: consumer_settled(js, spec), "consumer settled")
+    assert sorted(await app.applied_ids(spec.durable)) == sorted(e.envelope.id for e in events)
+
+
+def slow_handler(processor: BatchProcessor) -> CertifiedHandler:
+    """The handler a processor's router calls for ``VolunteerCertified``."""
+    handler = processor.router.handlers[VolunteerCertified]
+    assert isinstance(handler, CertifiedHandler)
+    return handler

@@ -159,6 +159,22 @@ class BatchProcessor:
         if self.applying is applying:
             self.applying = None
 
+    async def settle(self, seconds: float) -> None:
+        """At stop: let the batch being applied finish within ``seconds``, else cancel it.
+
+        A cancelled batch is rolled back; its messages come again after ``ack_wait``.
+        """
+        applying = self.applying
+        if applying is None:
+            return
+        done, _ = await asyncio.wait([applying], timeout=seconds)
+        if not done:
+            log.warning("a batch of %s unfinished after %.0fs: cancelled", self.consumer, seconds)
+            applying.cancel()
+            await asyncio.wait([applying])
+        if self.applying is applying:
+            self.applying = None
+
     async def _sort(self, msgs: list[Msg]) -> tuple[list[Ready], list[Msg]]:
         """Decode a batch: poison to the DLQ, the rest ready to apply or to acknowledge unread."""
         ready: list[Ready] = []

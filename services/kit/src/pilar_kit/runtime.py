@@ -247,8 +247,7 @@ class Runtime:
             with contextlib.suppress(Exception):
                 await subscriber.stop()
         for processor in self.processors:  # ... and the ones taken are applied and acknowledged
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(processor.drain(), DRAIN_SECONDS)
+            await processor.settle(DRAIN_SECONDS)
         with contextlib.suppress(Exception):
             await self.broker.stop()
         for task in self._tasks:
