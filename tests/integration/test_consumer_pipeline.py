@@ -7,7 +7,7 @@ PostgreSQL.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from uuid import UUID
 
 import pytest
@@ -24,7 +24,6 @@ from tests.integration.kit_app import (
     CertifiedRuns,
     KitApp,
     certified,
-    connect,
     consumer_settled,
     consumer_spec,
     consuming,
@@ -35,26 +34,6 @@ pytestmark = pytest.mark.integration
 
 BATCH = 50
 HOLD_SECONDS = 15.0  # far more than a fetch takes: a first batch released by timeout failed
-
-
-@pytest.fixture
-async def app(database_url: str) -> AsyncIterator[KitApp]:
-    """The test service on a fresh SQLite file or PostgreSQL database."""
-    app = await KitApp.open(database_url)
-    try:
-        yield app
-    finally:
-        await app.close()
-
-
-@pytest.fixture
-async def nc(nats_server: NatsServer) -> AsyncIterator[Client]:
-    """A NATS connection to the test's nats-server."""
-    nc = await connect(nats_server.url)
-    try:
-        yield nc
-    finally:
-        await nc.close()
 
 
 class HeldRuns(CertifiedRuns):

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-from collections.abc import AsyncIterator
 from functools import partial
 from uuid import UUID, uuid4
 
@@ -38,7 +37,6 @@ from tests.integration.kit_app import (
     CertifiedHandler,
     KitApp,
     certified,
-    connect,
     consumer_caught_up,
     consumer_settled,
     consumer_spec,
@@ -49,26 +47,6 @@ from tests.integration.kit_app import (
 pytestmark = pytest.mark.integration
 
 NIK = "3371015505900001"  # a personal-looking 16-digit NIK that must never reach a reason
-
-
-@pytest.fixture
-async def app(database_url: str) -> AsyncIterator[KitApp]:
-    """The test service on a fresh SQLite file or PostgreSQL database."""
-    app = await KitApp.open(database_url)
-    try:
-        yield app
-    finally:
-        await app.close()
-
-
-@pytest.fixture
-async def nc(nats_server: NatsServer) -> AsyncIterator[Client]:
-    """A reconnecting NATS connection to the test's nats-server."""
-    nc = await connect(nats_server.url)
-    try:
-        yield nc
-    finally:
-        await nc.close()
 
 
 def _poison() -> dict[str, tuple[dict[str, str], bytes]]:

@@ -12,7 +12,6 @@ import signal
 import subprocess
 import sys
 from collections import Counter
-from collections.abc import AsyncIterator
 from contextlib import suppress
 from functools import partial
 from pathlib import Path
@@ -34,7 +33,6 @@ from tests.integration.kit_app import (
     CertifiedHandler,
     KitApp,
     certified,
-    connect,
     consumer_settled,
     consumer_spec,
     consuming,
@@ -44,26 +42,6 @@ from tests.integration.kit_app import (
 pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-async def app(database_url: str) -> AsyncIterator[KitApp]:
-    """The test service on a fresh SQLite file or PostgreSQL database."""
-    app = await KitApp.open(database_url)
-    try:
-        yield app
-    finally:
-        await app.close()
-
-
-@pytest.fixture
-async def nc(nats_server: NatsServer) -> AsyncIterator[Client]:
-    """A reconnecting NATS connection to the test's nats-server."""
-    nc = await connect(nats_server.url)
-    try:
-        yield nc
-    finally:
-        await nc.close()
 
 
 def relay_failures(app: KitApp) -> float:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
@@ -34,7 +34,6 @@ from tests.integration.kit_app import (
     CertifiedRuns,
     KitApp,
     certified,
-    connect,
     consumer_caught_up,
     consumer_settled,
     consumer_spec,
@@ -45,26 +44,6 @@ from tests.integration.kit_app import (
 pytestmark = pytest.mark.integration
 
 N = 300
-
-
-@pytest.fixture
-async def app(database_url: str) -> AsyncIterator[KitApp]:
-    """The test service on a fresh SQLite file or PostgreSQL database."""
-    app = await KitApp.open(database_url)
-    try:
-        yield app
-    finally:
-        await app.close()
-
-
-@pytest.fixture
-async def nc(nats_server: NatsServer) -> AsyncIterator[Client]:
-    """A reconnecting NATS connection to the test's nats-server."""
-    nc = await connect(nats_server.url)
-    try:
-        yield nc
-    finally:
-        await nc.close()
 
 
 async def _count(app: KitApp, table: object) -> int:
