@@ -134,11 +134,6 @@ class BatchProcessor:
         self.turn: asyncio.Lock | None = None  # shared by a process's consumers on SQLite
         self.applying: asyncio.Task[None] | None = None  # the batch being applied, if any
 
-    async def process(self, msgs: list[Msg]) -> None:
-        """Apply a fetched batch; return once it is applied and acknowledged."""
-        await self.take(msgs)
-        await self.drain()
-
     async def take(self, msgs: list[Msg]) -> None:
         """Decode a fetched batch, then start applying it once the batch before is applied.
 

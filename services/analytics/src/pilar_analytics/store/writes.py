@@ -109,20 +109,20 @@ async def _fold(session: AsyncSession, table: Table, by_key: dict[UUID, list[Fol
         for fold in folds:
             row = fold(row)
         rows.append(_touched(row, moments) if moments else row)
-    await _insert_many(session, upsert, table, rows)
+    await _insert_many(session, upsert, rows)
 
 
 async def _keep(session: AsyncSession, table: Table, rows: list[Row]) -> None:
     """Insert event-dated rows once: a redelivered one is already there."""
     once = _statements(table, session.get_bind().dialect.name)[2]
-    await _insert_many(session, once, table, rows)
+    await _insert_many(session, once, rows)
 
 
 Convert = Callable[[Any], Any] | None
 """A column's bind processor: its value as the driver takes it (None: as it is)."""
 
 
-async def _insert_many(session: AsyncSession, insert: Any, table: Table, rows: list[Row]) -> None:
+async def _insert_many(session: AsyncSession, insert: Any, rows: list[Row]) -> None:
     """Run an insert of whole rows for many rows, each row's values made driver-ready here.
 
     SQLAlchemy's generic handling of each row's parameters (a dict built and then converted per
@@ -131,7 +131,7 @@ async def _insert_many(session: AsyncSession, insert: Any, table: Table, rows: l
     if not rows:
         return
     dialect = session.get_bind().dialect
-    form = _driver_form(insert, table, dialect)
+    form = _driver_form(insert, dialect)
     if form is None:  # a driver with named parameters: SQLAlchemy's own way
         await session.execute(insert, rows)
         return
@@ -146,14 +146,14 @@ async def _insert_many(session: AsyncSession, insert: Any, table: Table, rows: l
 
 @functools.cache
 def _driver_form(
-    insert: Any, table: Table, dialect: Dialect
+    insert: Any, dialect: Dialect
 ) -> tuple[str, tuple[tuple[str, Convert], ...]] | None:
     """An insert's SQL for a positional driver, with each parameter's column and processor."""
     compiled = insert.compile(dialect=dialect)
     if not compiled.positional:
         return None
     columns = tuple(
-        (name, table.c[name].type.dialect_impl(dialect).bind_processor(dialect))
+        (name, insert.table.c[name].type.dialect_impl(dialect).bind_processor(dialect))
         for name in compiled.positiontup
     )
     return compiled.string, columns
