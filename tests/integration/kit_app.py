@@ -210,6 +210,12 @@ def router_for(spec: ConsumerSpec, handler: CertifiedHandler | CertifiedRuns) ->
     return router
 
 
+async def publish(js: JetStreamContext, events: Sequence[Outgoing]) -> None:
+    """Publish events straight into their stream, as a relay would."""
+    for event in events:
+        await js.publish(event.nats_subject, event.body, headers=event.envelope.headers())
+
+
 async def connect(url: str) -> Client:
     """A NATS connection that never gives up reconnecting, and retries quickly."""
     return await nats.connect(
@@ -338,6 +344,10 @@ class KitApp:
         """How many applications a consumer made."""
         query = select(func.count()).select_from(APPLIED).where(APPLIED.c.consumer == consumer)
         return int(await self.scalar(query))
+
+    async def applied_at_least(self, consumer: str, count: int) -> bool:
+        """Whether a consumer made at least ``count`` applications."""
+        return await self.applied_count(consumer) >= count
 
     async def certified_total(self, consumer: str) -> int:
         """The read model's total for a consumer."""

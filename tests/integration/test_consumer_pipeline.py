@@ -27,6 +27,7 @@ from tests.integration.kit_app import (
     consumer_settled,
     consumer_spec,
     consuming,
+    publish,
     wait_until,
 )
 
@@ -90,8 +91,7 @@ async def test_the_next_batch_is_decoded_while_one_is_applied_one_batch_at_a_tim
     spec = consumer_spec("kit-pipeline")
     await provision(js, consumers=[spec])
     events = [certified() for _ in range(4 * BATCH)]
-    for event in events:
-        await js.publish(event.nats_subject, event.body, headers=event.envelope.headers())
+    await publish(js, events)
     runs = HeldRuns(CertifiedHandler(spec.durable, faults=False))
     processor = app.processor(spec, runs)
     decode = processor.decode
@@ -103,11 +103,9 @@ async def test_the_next_batch_is_decoded_while_one_is_applied_one_batch_at_a_tim
 
     processor.decode = spied  # type: ignore[method-assign]
     async with consuming(nats_server.url, processor):
-
-        async def applied_all() -> bool:
-            return await app.applied_count(spec.durable) >= len(events)
-
-        await wait_until(applied_all, "every event applied")
+        await wait_until(
+            lambda: app.applied_at_least(spec.durable, len(events)), "every event applied"
+        )
         await wait_until(lambda: consumer_settled(js, spec), "consumer settled")
 
     assert runs.released_by_next is True  # the next batch came while the first was applied
@@ -123,8 +121,7 @@ async def test_stopping_lets_the_batch_being_applied_commit_and_be_acknowledged(
     spec = consumer_spec("kit-drain", ack_wait=30)  # a batch left unacked would stay pending
     await provision(js, consumers=[spec])
     events = [certified() for _ in range(5)]
-    for event in events:
-        await js.publish(event.nats_subject, event.body, headers=event.envelope.headers())
+    await publish(js, events)
     handler = CertifiedHandler(spec.durable, faults=False, delay=0.3)  # 1.5 s for the batch
     async with consuming(nats_server.url, app.processor(spec, handler)):
         await wait_until(lambda: _started(handler), "the batch being applied")
@@ -145,8 +142,7 @@ async def test_a_batch_that_outlasts_the_stop_is_rolled_back_and_comes_again(
     spec = consumer_spec("kit-settle", ack_wait=2)
     await provision(js, consumers=[spec])
     events = [certified() for _ in range(3)]
-    for event in events:
-        await js.publish(event.nats_subject, event.body, headers=event.envelope.headers())
+    await publish(js, events)
     slow = app.processor(spec, CertifiedHandler(spec.durable, faults=False, delay=5))
     async with consuming(nats_server.url, slow):
         await wait_until(lambda: _started(slow_handler(slow)), "the batch being applied")
@@ -155,11 +151,10 @@ async def test_a_batch_that_outlasts_the_stop_is_rolled_back_and_comes_again(
     assert await app.applied_count(spec.durable) == 0  # rolled back, nothing half-applied
     handler = CertifiedHandler(spec.durable, faults=False)
     async with consuming(nats_server.url, app.processor(spec, handler)):
-
-        async def applied_all() -> bool:
-            return await app.applied_count(spec.durable) >= len(events)
-
-        await wait_until(applied_all, "the cancelled batch applied after redelivery")
+        await wait_until(
+            lambda: app.applied_at_least(spec.durable, len(events)),
+            "the cancelled batch applied after redelivery",
+        )
         await wait_until(lambda: consumer_settled(js, spec), "consumer settled")
     assert sorted(await app.applied_ids(spec.durable)) == sorted(e.envelope.id for e in events)
 

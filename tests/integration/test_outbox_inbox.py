@@ -103,11 +103,7 @@ async def test_staged_events_are_published_in_order_and_applied_exactly_once(
             stream_order.append(outbox_id[UUID(msg.headers["ce-id"])])
         assert stream_order == sorted(stream_order)
         assert [e.envelope.id for e in events] == await app.staged_ids()
-
-        async def applied_all() -> bool:
-            return await app.applied_count(spec.durable) >= N
-
-        await wait_until(applied_all, f"{N} events applied")
+        await wait_until(lambda: app.applied_at_least(spec.durable, N), f"{N} events applied")
         await wait_until(lambda: consumer_settled(js, spec), "consumer settled")
 
     applied = await app.applied_ids(spec.durable)
@@ -326,11 +322,9 @@ async def test_a_batch_handler_applies_runs_once_each_and_retries_a_failing_run(
 
     runs = CertifiedRuns(CertifiedHandler(spec.durable))
     async with consuming(nats_server.url, app.processor(spec, runs)):
-
-        async def applied_all() -> bool:
-            return await app.applied_count(spec.durable) >= len(events)
-
-        await wait_until(applied_all, "every event applied")
+        await wait_until(
+            lambda: app.applied_at_least(spec.durable, len(events)), "every event applied"
+        )
         await wait_until(lambda: consumer_settled(js, spec), "consumer settled")
 
     assert max(runs.runs) > 1  # events really arrived together
