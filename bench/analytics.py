@@ -548,7 +548,7 @@ def _as_json(f: Figures) -> dict[str, Any]:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run, print the table, write ``bench/results/analytics.json``."""
     args = parse_args(argv)
-    for noisy in ("httpx", "faststream", "faststream.access.nats", "alembic"):
+    for noisy in ("httpx", "faststream", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     found = asyncio.run(run(args))
     print(render(found, args.events))

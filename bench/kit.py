@@ -48,7 +48,7 @@ from pilar_kit.publisher import WindowPublisher
 from pilar_kit.relay import Relay
 from pilar_kit.runtime import guard_fetch
 from pilar_kit.settings import ServiceSettings
-from pilar_kit.telemetry import broker_middlewares, setup_tracing
+from pilar_kit.telemetry import broker_middlewares, bus_logger, setup_tracing
 
 SERVICE = "bench"
 STAGE_CHUNK = 1000
@@ -227,7 +227,11 @@ def _broker(nats_url: str, registry: CollectorRegistry, options: Options) -> Nat
     if options.middlewares:
         middlewares = broker_middlewares(SERVICE, setup_tracing(SERVICE), registry)
     return NatsBroker(
-        nats_url, max_reconnect_attempts=-1, log_level=logging.DEBUG, middlewares=middlewares
+        nats_url,
+        max_reconnect_attempts=-1,
+        logger=bus_logger(),
+        log_level=logging.DEBUG,
+        middlewares=middlewares,
     )
 
 
@@ -285,7 +289,6 @@ async def consume_rate(
         await asyncio.wait_for(progress.done.wait(), timeout=CONSUME_TIMEOUT)
         elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
     finally:
-        logging.getLogger("faststream.access.nats").setLevel(logging.WARNING)  # quiet stop
         await subscriber.stop()
         await processor.drain()
         await broker.stop()

@@ -60,6 +60,7 @@ from pilar_kit.metrics import KitMetrics
 from pilar_kit.outbox import Outbox, outbox_table
 from pilar_kit.publisher import WindowPublisher
 from pilar_kit.relay import Relay
+from pilar_kit.telemetry import bus_logger
 
 SERVICE = "kittest"
 CERTIFIED_SUBJECTS = "pilar.registry.volunteer.certified.>"
@@ -415,6 +416,7 @@ class ConsumerHost:
             nats_url,
             max_reconnect_attempts=-1,
             reconnect_time_wait=0.1,  # type: ignore[arg-type]  # nats-py takes float seconds
+            logger=bus_logger(),
             log_level=logging.DEBUG,
         )
         self.nc: Client | None = None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import logging
 import random
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
@@ -153,6 +154,37 @@ async def test_duplicated_and_reordered_deliveries_converge_and_rebuild_gives_th
     assert "analytics-registry:" in out.getvalue()
     async with analytics(analytics_settings) as (http, _):
         assert await indicators(http, as_of) == live
+
+
+async def test_the_bus_logs_as_the_service_does_without_a_line_per_ended_pull_loop(
+    analytics_settings: AnalyticsSettings, nats_server: NatsServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="pilar.bus")  # FastStream's per-batch lines too
+    bus = Kept()  # on the logger itself: the service's start sets up the root logger anew
+    logging.getLogger("pilar.bus").addHandler(bus)
+    story = Story()
+    story.volunteer("33.71.01.1003", "PSKS-03")
+    try:
+        async with analytics(analytics_settings) as (_, runtime):
+            await publish(nats_server.url, story.told)
+            await applied(runtime, len(story.told))
+    finally:
+        logging.getLogger("pilar.bus").removeHandler(bus)
+    said = [record.getMessage() for record in bus.records]
+    assert "Received" in said
+    assert not [line for line in said if "is being executed" in line]
+
+
+class Kept(logging.Handler):
+    """The records a logger handled."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        """Keep the record."""
+        self.records.append(record)
 
 
 async def test_a_region_below_target_is_announced_once_per_crossing(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from pilar_kit.telemetry import setup_tracing
+from pilar_kit.telemetry import bus_logger, setup_tracing
 
 
 class Collector(BaseHTTPRequestHandler):
@@ -60,3 +61,19 @@ def test_nothing_is_exported_without_an_endpoint(collector: str, tmp_path: Path)
     spans = [json.loads(line) for line in (tmp_path / "spans.jsonl").read_text().splitlines()]
     assert [s["name"] for s in spans] == ["work"]
     assert spans[0]["resource"]["attributes"]["service.name"] == "pilar-test"
+
+
+def test_the_bus_logger_drops_only_the_line_for_each_ended_pull_loop(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO, logger="pilar.bus")
+    bus = bus_logger()
+    bus.info("callback for Task-12 is being executed...")
+    bus.error("Task-12 raised an exception, retrying...")
+    bus.info("Subscriber started")
+    assert [(r.levelname, r.getMessage()) for r in caplog.records] == [
+        ("ERROR", "Task-12 raised an exception, retrying..."),
+        ("INFO", "Subscriber started"),
+    ]
+    assert bus_logger().filters == bus.filters  # set up once however often it is asked for
+    assert len(bus.filters) == 1

@@ -32,7 +32,7 @@ from pilar_kit.provision import provision
 from pilar_kit.publisher import WindowPublisher
 from pilar_kit.relay import Relay
 from pilar_kit.settings import ServiceSettings
-from pilar_kit.telemetry import broker_middlewares, setup_logging, setup_tracing
+from pilar_kit.telemetry import broker_middlewares, bus_logger, setup_logging, setup_tracing
 
 log = logging.getLogger("pilar.runtime")
 DRAIN_SECONDS = 10.0  # at stop, how long a batch being applied may take to finish
@@ -113,6 +113,7 @@ class Runtime:
             inbox_prefix=f"_INBOX.{service}",  # the bus lets a service read only its own inboxes
             security=_security(settings),
             error_cb=self._bus_error,
+            logger=bus_logger(),
             log_level=logging.DEBUG,  # per-batch "Received/Processed" lines only when debugging
             middlewares=broker_middlewares(service, self.tracer_provider, self.registry),
         )

@@ -26,6 +26,27 @@ def setup_logging(service: str, level: str = "INFO") -> None:
     )
 
 
+class _TaskEnds(logging.Filter):
+    """Drops FastStream's INFO line for each pull loop that ends: one per consumer at every stop."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Keep every record but that line (its failures are logged at ERROR, and kept)."""
+        message = str(record.msg)
+        return not (
+            record.levelno == logging.INFO
+            and message.startswith("callback for ")
+            and message.endswith(" is being executed...")
+        )
+
+
+def bus_logger() -> logging.Logger:
+    """FastStream's logger: the service's own format and stream, not a coloured one of its own."""
+    logger = logging.getLogger("pilar.bus")
+    if not any(isinstance(each, _TaskEnds) for each in logger.filters):
+        logger.addFilter(_TaskEnds())
+    return logger
+
+
 def _span_line(span: ReadableSpan) -> str:
     return str(span.to_json(indent=None)) + "\n"
 
