@@ -194,8 +194,8 @@ async def test_cli_refusals_are_a_message_and_an_exit_code_not_a_traceback(
         (certify, "not_verified"),
         (["verify", unknown, "--operator", "op-2"], "PSKS tidak ditemukan"),
     ]
-    for args, expected in cases:
-        code, out, err = await _cli(tmp_path, *args)
+    refused = await asyncio.gather(*(_cli(tmp_path, *args) for args, _ in cases))  # read only
+    for (args, expected), (code, out, err) in zip(cases, refused, strict=True):
         assert code == 2, (args, out, err)
         assert err.startswith("ditolak: "), err
         assert expected in err
