@@ -5,7 +5,8 @@ only its own events (``pilar.<svc>.>`` and its own private event types), dead-le
 consumers, and reach only its own durable consumers through the JetStream API: a general
 ``$JS.API.>`` would let any service open a consumer on ``PILAR_PRIVATE`` and read contact data.
 Replies come back on a per-service inbox prefix so that no service can listen to another's
-fetches. Integrations live in their own account, which imports public events only.
+fetches. Each province that runs a leaf node has a user of its own, which carries only its own
+domain's requests. Integrations live in their own account, which imports public events only.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from deploy.nats.natsconf import Raw, Var
+from deploy.nats.servers import province_domain
 from pilar_contracts.consumers import CONSUMERS
 from pilar_contracts.events import ALL_EVENTS, SOURCES
 from pilar_contracts.reference.regions import provinces
@@ -24,6 +26,7 @@ from pilar_contracts.subjects import dead_letter_subject, province_pattern, type
 
 HERE = Path(__file__).resolve().parent
 INTEGRATIONS_FILE = HERE / "integrations.json"
+LEAVES_FILE = HERE / "leaves.json"
 
 SERVICES: tuple[str, ...] = tuple(SOURCES)
 # Public subjects have exactly seven tokens; private ones eight, dead letters three. Exporting
@@ -121,18 +124,37 @@ def integration_permissions(integration: Integration) -> dict[str, Any]:
     return {"publish": {"deny": [">"]}, "subscribe": {"allow": [events, deliveries]}}
 
 
-def leaf_permissions() -> dict[str, Any]:
-    """What a province's leaf node may exchange with the hub: JetStream sourcing, nothing more.
+def leaf_provinces(path: Path = LEAVES_FILE) -> list[str]:
+    """The provinces listed in ``leaves.json`` as running a leaf node, checked against the codes."""
+    known = set(provinces())
+    found = [str(row["province"]) for row in json.loads(path.read_text(encoding="utf-8"))]
+    for province in found:
+        if province not in known:
+            raise ValueError(f"leaves.json: unknown province {province!r}")
+    if len(set(found)) != len(found):
+        raise ValueError("leaves.json: a province is listed twice")
+    return found
 
-    Towards the province go the hub's requests to a province's JetStream API (``$JS.<domain>``),
-    flow-control answers and loop detection; from it come the sourced messages (``$JS.S``) and
-    the answers to the hub's consumer requests (``$JSC.R``). Without this, whoever runs a leaf
-    node would hold every right of the PILAR account on the hub: ``$JS.hub.API`` to read
-    PILAR_PRIVATE or delete a national stream, or events published into national streams.
+
+def leaf_user(province: str) -> str:
+    """The user a province's leaf node connects to the hub as."""
+    return f"leaf-{province}"
+
+
+def leaf_permissions(province: str) -> dict[str, Any]:
+    """What one province's leaf node may exchange with the hub: its own sourcing, nothing more.
+
+    Towards the province go the hub's requests to that province's JetStream API alone
+    (``$JS.prov<NN>.API``), flow-control answers and loop detection; from it come the sourced
+    messages (``$JS.S``) and the answers to the hub's consumer requests (``$JSC.R``). Without
+    this, whoever runs a leaf node would hold every right of the PILAR account on the hub:
+    ``$JS.hub.API`` to read PILAR_PRIVATE or delete a national stream, or events published into
+    national streams. With one user for every province, a province could also take the hub's
+    requests meant for another and answer them: feed the national streams events in its name.
     """
     return {
         "publish": {"allow": ["$JS.S.>", "$JSC.R.>"]},
-        "subscribe": {"allow": ["$JS.*.API.>", "$JS.FC.>", "$LDS.>"]},
+        "subscribe": {"allow": [f"$JS.{province_domain(province)}.API.>", "$JS.FC.>", "$LDS.>"]},
     }
 
 
@@ -151,8 +173,8 @@ def accounts_config(listed: list[Integration] | None = None) -> dict[str, Any]:
         {"# ops: provisioning, federation and dead-letter replay; not for services": None},
         _user("ops"),
         *(_user(service, service_permissions(service)) for service in SERVICES),
-        {"# leaf: provincial leaf nodes bind their PILAR account here, for sourcing only": None},
-        _user("leaf", leaf_permissions()),
+        {"# leaf-<NN>: province NN's leaf node binds its PILAR account here, for sourcing": None},
+        *(_user(leaf_user(p), leaf_permissions(p)) for p in leaf_provinces()),
     ]
     imports = [
         {"stream": {"account": "PILAR", "subject": PUBLIC_EVENTS}},

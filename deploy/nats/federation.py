@@ -1,6 +1,6 @@
 """Source each province's streams into the national ones, across JetStream domains.
 
-``python -m deploy.nats.federation --nats nats://ops:PASSWORD@hub:4222 33 52 ...``
+``python -m deploy.nats.federation --nats nats://ops:PASSWORD@hub:4222 [33 52 ...]``
 
 Run after ``pilar_kit.provision`` on the hub: provisioning writes stream configurations without
 sources. Each national stream then pulls the public events of each province from that province's
@@ -20,6 +20,7 @@ import nats
 from nats.js import JetStreamContext
 from nats.js.api import ExternalStream, StreamConfig, StreamSource
 
+from deploy.nats.accounts import leaf_provinces
 from deploy.nats.servers import province_domain
 from pilar_contracts.streams import ANALYTICS, CASES, NOTIFICATIONS, REGISTRY, StreamSpec
 
@@ -69,7 +70,10 @@ async def _main(url: str, provinces: list[str]) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--nats", default="nats://127.0.0.1:4222")
-    parser.add_argument("provinces", nargs="+", help="codes of provinces that run a leaf node")
+    parser.add_argument(
+        "provinces", nargs="*", help="codes of provinces that run a leaf node (leaves.json's)"
+    )
     args = parser.parse_args()
-    asyncio.run(_main(args.nats, args.provinces))
-    print(f"national streams source {len(args.provinces)} provinces")
+    listed = args.provinces or leaf_provinces()
+    asyncio.run(_main(args.nats, listed))
+    print(f"national streams source {len(listed)} provinces: {' '.join(listed)}")

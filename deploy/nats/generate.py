@@ -32,7 +32,7 @@ def generated_files() -> dict[Path, str]:
         HERE / "leaf" / "province.conf": render(
             leaf_node(Leaf()),
             HEADER + "A province's leaf node. Set PILAR_NATS_SERVER_NAME (e.g. nats-prov33),\n"
-            "PILAR_NATS_DOMAIN (prov33) and PILAR_NATS_HUB_URL (nats-leaf://leaf:PASSWORD@hub:7422).",
+            "PILAR_NATS_DOMAIN (prov33) and PILAR_NATS_HUB_URL (nats-leaf://leaf-33:PASSWORD@hub:7422).",
         ),
     }
     for name in NODES:

@@ -70,7 +70,7 @@ def hub_node(node: Node, accounts: str = "../accounts.conf") -> dict[str, Any]:
             "# every node lists every node (itself included): any two form a quorum": None,
             "routes": list(node.routes),
         },
-        "# provinces connect here as leaf nodes (user `leaf` of account PILAR)": None,
+        "# provinces connect here as leaf nodes (user `leaf-<NN>` of account PILAR)": None,
         "leafnodes": {
             "listen": node.leafnodes,
             "# provinces reach the hub by its public name (remote url); gossiping the nodes'": None,

@@ -11,13 +11,14 @@ import json
 import os
 import urllib.request
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from deploy.nats.accounts import accounts_config
+from deploy.nats.accounts import accounts_config, leaf_user
 from deploy.nats.natsconf import render
 from deploy.nats.servers import NODES, Leaf, Node, hub_node, leaf_node, province_domain
 from pilar_kit.natscluster import NatsCluster, wait_for_jetstream
@@ -122,9 +123,9 @@ class HubAndLeaf(Servers):
     link: LinkProxy = field(kw_only=True)
 
 
-@pytest.fixture
-async def hub_and_leaf(tmp_path: Path, passwords: dict[str, str]) -> AsyncIterator[HubAndLeaf]:
-    """A one-node hub (its clustering is the other test's subject) and the leaf of province 33."""
+@asynccontextmanager
+async def linked(tmp_path: Path, passwords: dict[str, str], user: str) -> AsyncIterator[HubAndLeaf]:
+    """A one-node hub and the leaf of province 33, linked as ``user`` of the hub."""
     hub_client, hub_monitor, hub_leafnodes, leaf_client, leaf_monitor, link_port = free_ports(6)
     node = _node("hub", [hub_client, hub_monitor, 0, hub_leafnodes], ())
     folder = tmp_path / "national"
@@ -134,7 +135,7 @@ async def hub_and_leaf(tmp_path: Path, passwords: dict[str, str]) -> AsyncIterat
     leaf = Leaf(
         name=f"nats-{province_domain(PROVINCE)}",
         domain=province_domain(PROVINCE),
-        hub_url=f"nats-leaf://leaf:{passwords['leaf']}@127.0.0.1:{link_port}",
+        hub_url=f"nats-leaf://{user}:{passwords[user]}@127.0.0.1:{link_port}",
         client=f"127.0.0.1:{leaf_client}",
         monitor=f"127.0.0.1:{leaf_monitor}",
         store_dir=None,
@@ -154,6 +155,13 @@ async def hub_and_leaf(tmp_path: Path, passwords: dict[str, str]) -> AsyncIterat
     finally:
         cluster.stop()
         await link.stop()
+
+
+@pytest.fixture
+async def hub_and_leaf(tmp_path: Path, passwords: dict[str, str]) -> AsyncIterator[HubAndLeaf]:
+    """A one-node hub (its clustering is the other test's subject) and the leaf of province 33."""
+    async with linked(tmp_path, passwords, leaf_user(PROVINCE)) as servers:
+        yield servers
 
 
 @pytest.fixture

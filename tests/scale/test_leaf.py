@@ -8,6 +8,7 @@ published nationally. The link is a TCP relay the test cuts and restores.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from functools import partial
@@ -19,6 +20,7 @@ from nats.errors import NoRespondersError
 from nats.js.errors import ServiceUnavailableError
 from sqlalchemy import select
 
+from deploy.nats.accounts import leaf_user
 from deploy.nats.federation import federate
 from pilar_contracts.events.registry import ContactChanged
 from pilar_contracts.streams import PRIVATE, REGISTRY
@@ -35,7 +37,7 @@ from tests.integration.kit_app import (
     consuming,
     wait_until,
 )
-from tests.scale.conftest import PROVINCE, HubAndLeaf
+from tests.scale.conftest import PROVINCE, HubAndLeaf, linked
 from tests.scale.flows import all_published, applied_at_least, assert_applied_exactly_once
 
 pytestmark = pytest.mark.integration
@@ -160,3 +162,35 @@ async def test_a_province_reaches_the_hub_only_through_sourcing(hub_and_leaf: Hu
         await hub.flush()
         assert (await hub.jetstream().stream_info(REGISTRY.name)).state.messages == 0
         assert (await hub.jetstream().stream_info(PRIVATE.name)).state.messages == 1
+
+
+@pytest.mark.parametrize(("user", "reached"), [(leaf_user(PROVINCE), True), ("leaf-52", False)])
+async def test_the_hub_sources_a_province_only_through_that_province_s_own_user(
+    tmp_path: Path, passwords: dict[str, str], user: str, reached: bool
+) -> None:
+    async with linked(tmp_path, passwords, user) as servers, AsyncExitStack() as stack:
+        leaf = await connect(servers.url("leaf"))
+        hub = await connect(servers.url("hub"))
+        stack.push_async_callback(leaf.close)
+        stack.push_async_callback(hub.close)
+        await provision(leaf.jetstream(), streams=[REGISTRY], consumers=[])
+        await provision(hub.jetstream(), streams=[REGISTRY], consumers=[])
+        event = certified(region=f"{PROVINCE}.71")
+        await leaf.jetstream().publish(event.nats_subject, event.body)
+        await wait_until(partial(servers.leaf_links, "hub", 1), "the leaf linked")
+        await federate(hub.jetstream(), [PROVINCE], streams=[REGISTRY])
+        if reached:
+            await wait_until(partial(_holds, hub, 1), "the province's event at the hub")
+            return
+        # linked as province 52, the leaf of 33 is not sent the hub's requests for 33's domain:
+        # no province can take (and answer) the requests meant for another. Sourcing through
+        # the right user brings the event within a second (above); wait five.
+        await asyncio.sleep(5)
+        info = await hub.jetstream().stream_info(REGISTRY.name)
+        assert info.state.messages == 0
+        assert [source.active for source in info.sources or []] == [-1]  # never reached
+
+
+async def _holds(nc: Client, count: int) -> bool:
+    """Whether the hub's registry stream holds ``count`` messages."""
+    return (await nc.jetstream().stream_info(REGISTRY.name)).state.messages == count

@@ -11,6 +11,9 @@ from deploy.nats.accounts import (
     SERVICES,
     integration_permissions,
     integrations,
+    leaf_permissions,
+    leaf_provinces,
+    leaf_user,
     service_permissions,
 )
 from deploy.nats.generate import generated_files, stale_files
@@ -53,6 +56,29 @@ def test_every_service_publishes_its_own_events_and_dead_letters_only() -> None:
         assert service_permissions(service)["subscribe"]["allow"] == [f"_INBOX.{service}.>"]
 
 
+def test_each_leaf_province_has_a_user_of_its_own_for_its_own_domain() -> None:
+    provinces = leaf_provinces()
+    assert provinces
+    assert {leaf_user(p) for p in provinces} <= set(user_names())
+    for province in provinces:
+        received = leaf_permissions(province)["subscribe"]["allow"]
+        assert [s for s in received if ".API." in s] == [f"$JS.prov{province}.API.>"]
+        assert not any(
+            s.startswith(("pilar.", ">", "$JS.*", "$JS.hub", "$JS.API")) for s in received
+        )
+
+
+def test_a_leaf_list_with_an_unknown_or_repeated_province_is_refused(tmp_path: Path) -> None:
+    listed = tmp_path / "leaves.json"
+    for rows, why in (
+        ('[{"province": "99"}]', "unknown"),
+        ('[{"province": "33"}, {"province": "33"}]', "twice"),
+    ):
+        listed.write_text(rows, encoding="utf-8")
+        with pytest.raises(ValueError, match=why):
+            leaf_provinces(listed)
+
+
 def test_integrations_publish_nothing_and_read_one_province() -> None:
     for integration in integrations():
         permissions = integration_permissions(integration)
@@ -75,7 +101,7 @@ def test_nats_server_accepts_the_committed_file(
         monkeypatch.setenv(f"PILAR_NATS_{user.upper().replace('-', '_')}_PASSWORD", "secret")
     monkeypatch.setenv("PILAR_NATS_SERVER_NAME", "nats-prov33")
     monkeypatch.setenv("PILAR_NATS_DOMAIN", "prov33")
-    monkeypatch.setenv("PILAR_NATS_HUB_URL", "nats-leaf://leaf:secret@nats:7422")
+    monkeypatch.setenv("PILAR_NATS_HUB_URL", "nats-leaf://leaf-33:secret@nats:7422")
     checked = subprocess.run(
         [server_binary(), "-t", "-c", str(path)], capture_output=True, text=True, check=False
     )
