@@ -89,7 +89,9 @@ async def rebuild(
     try:
         await upgrade(engine, migrations)
         sessions = session_factory(engine)
-        nc = await nats.connect(settings.nats_url, name="pilar-analytics-rebuild")
+        nc = await nats.connect(
+            settings.nats_url, name="pilar-analytics-rebuild", **settings.nats_options()
+        )
         try:
             chunk = getattr(settings, "rebuild_chunk", 2000)
             js = nc.jetstream()

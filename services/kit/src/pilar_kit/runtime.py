@@ -14,7 +14,7 @@ import nats.errors
 from faststream import AckPolicy, Context
 from faststream.nats import JStream, NatsBroker, PullSub
 from faststream.nats.message import NatsBatchMessage
-from faststream.security import SASLPlaintext
+from faststream.security import BaseSecurity, SASLPlaintext
 from nats.aio.client import Client
 from prometheus_client import CollectorRegistry
 from sqlalchemy import MetaData, text
@@ -64,10 +64,12 @@ def guard_fetch(subscription: Any) -> None:
     subscription.fetch = guarded
 
 
-def _security(settings: ServiceSettings) -> SASLPlaintext | None:
-    """The broker's NATS user and password, when the bus has accounts."""
-    creds = settings.nats_credentials()
-    return SASLPlaintext(username=creds["user"], password=creds["password"]) if creds else None
+def _security(settings: ServiceSettings) -> BaseSecurity | None:
+    """The broker's NATS user and password when the bus has accounts, and its TLS when set."""
+    creds, tls = settings.nats_credentials(), settings.nats_tls()
+    if creds:
+        return SASLPlaintext(username=creds["user"], password=creds["password"], ssl_context=tls)
+    return BaseSecurity(ssl_context=tls) if tls else None
 
 
 async def _no_decode(*_: Any) -> None:
@@ -212,7 +214,7 @@ class Runtime:
                     max_reconnect_attempts=-1,
                     inbox_prefix=f"_INBOX.{self.service}",
                     error_cb=self._bus_error,
-                    **self.settings.nats_credentials(),
+                    **self.settings.nats_options(),
                 )
             except Exception as exc:  # noqa: BLE001
                 log.warning(

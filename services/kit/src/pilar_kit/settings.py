@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ssl
 from pathlib import Path
+from typing import Any
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -20,6 +22,11 @@ class ServiceSettings(BaseSettings):
     # members it discovers, so a failover would be refused
     nats_user: str | None = None
     nats_password: SecretStr | None = None
+    # TLS to the bus (a ``tls://`` URL): the CA that signed the servers' certificates, where the
+    # system's CAs do not know it, and for mutual TLS this service's own certificate and key
+    nats_ca_file: Path | None = None
+    nats_cert_file: Path | None = None
+    nats_key_file: Path | None = None
     database_url: str = ""
     # connections kept open: enough for the requests in flight, the relay and the consumers, so
     # that a busy API does not open and close overflow connections on every request
@@ -57,6 +64,20 @@ class ServiceSettings(BaseSettings):
             return {}
         password = self.nats_password.get_secret_value() if self.nats_password else ""
         return {"user": self.nats_user, "password": password}
+
+    def nats_tls(self) -> ssl.SSLContext | None:
+        """The bus's TLS context when a CA or a client certificate is set; else nats-py's own."""
+        if not (self.nats_ca_file or self.nats_cert_file):
+            return None
+        context = ssl.create_default_context(cafile=self.nats_ca_file)
+        if self.nats_cert_file:
+            context.load_cert_chain(self.nats_cert_file, self.nats_key_file)
+        return context
+
+    def nats_options(self) -> dict[str, Any]:
+        """nats-py's connect options for the bus: credentials and TLS, those that are set."""
+        tls = self.nats_tls()
+        return self.nats_credentials() | ({"tls": tls} if tls else {})
 
     def database(self, service: str) -> str:
         """The database URL: configured, else a SQLite file in the data folder."""
