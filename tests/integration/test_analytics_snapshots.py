@@ -20,8 +20,10 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from pilar_analytics.api.access import end_of_day
+from pilar_analytics.app import MIGRATIONS
 from pilar_analytics.domain.indicators import MEDIAN, P90, quantile
 from pilar_analytics.domain.regions import row_level
+from pilar_analytics.settings import AnalyticsSettings
 from pilar_analytics.store import activity, cases, figures, psks, trend
 from pilar_analytics.store.snapshots import (
     KEPT_DAYS,
@@ -34,8 +36,11 @@ from pilar_analytics.store.snapshots import (
 )
 from pilar_analytics.store.snapshots import snapshots as kept_rows
 from pilar_analytics.store.stats import Ranked, Ranking, kept_order_statistics, order_statistics
+from pilar_analytics.store.tables import Base
+from pilar_analytics.watch import Watch
 from pilar_contracts import Outgoing
 from pilar_contracts.events.fields import VolunteerStatus
+from pilar_kit.runtime import Runtime
 from tests.integration.test_analytics_store import applied
 from tests.unit.test_analytics_story import T0, Story
 
@@ -344,3 +349,25 @@ async def test_snapshots_of_days_gone_by_are_pruned(
         assert await prune(session, now) == 2
     oldest = day_start(now) - timedelta(days=KEPT_DAYS)
     assert await kept_boundaries(sessions) == {b for b in days if b >= oldest}
+
+
+async def test_the_watch_prunes_once_a_day_so_an_older_day_asked_for_stays_kept(
+    database_url: str, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    settings = AnalyticsSettings(database_url=database_url)
+    runtime = Runtime(
+        service="analytics", settings=settings, metadata=Base.metadata, migrations=MIGRATIONS
+    )  # not started: its transactions are all the watch's pruning needs
+    watch, morning = Watch(settings), datetime(2026, 12, 6, 8, 0, tzinfo=UTC)
+    month_ago = day_start(morning) - timedelta(days=30)
+    try:
+        await keep(sessions, {month_ago})
+        await watch.prune(runtime, morning)
+        assert await kept_boundaries(sessions) == set()
+        await keep(sessions, {month_ago})  # asked for again, counted whole, kept
+        await watch.prune(runtime, morning + timedelta(hours=9))
+        assert await kept_boundaries(sessions) == {month_ago}  # kept for the rest of the day
+        await watch.prune(runtime, morning + timedelta(days=1))
+        assert await kept_boundaries(sessions) == set()
+    finally:
+        await runtime.engine.dispose()

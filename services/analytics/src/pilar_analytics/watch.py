@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -44,6 +44,7 @@ class Watch:
     def __init__(self, settings: AnalyticsSettings) -> None:
         self.target, self.interval = settings.coverage_target, settings.watch_seconds
         self.metrics: AnalyticsMetrics | None = None
+        self.pruned_on: date | None = None  # the day this instance last pruned snapshots
 
     async def run(self, runtime: Runtime) -> None:
         """Look forever; only the leader announces crossings."""
@@ -61,8 +62,7 @@ class Watch:
         """Refresh the gauges; when ``announce``, stage the crossings since the last look."""
         now = datetime.now(UTC)
         if announce:  # one instance is enough to drop the snapshots of days gone by
-            async with runtime.transaction() as session:
-                await snapshots.prune(session, now)
+            await self.prune(runtime, now)
         async with runtime.transaction() as session:
             await one_snapshot(session)
             provinces = await coverage_at(session, now, "", "province")
@@ -85,6 +85,18 @@ class Watch:
                 "below" if crossing.below else "back to",
             )
         return found
+
+    async def prune(self, runtime: Runtime, now: datetime) -> None:
+        """Drop the snapshots of days gone by, once a day.
+
+        A figure as of an older day is counted whole when asked for and kept; pruned at every
+        look, it would be counted whole again at the next request, all day long.
+        """
+        if self.pruned_on == now.date():
+            return
+        async with runtime.transaction() as session:
+            await snapshots.prune(session, now)
+        self.pruned_on = now.date()
 
     async def _show(
         self, session: AsyncSession, now: datetime, provinces: dict[str, Coverage]
