@@ -30,7 +30,7 @@ snapshots = Base.metadata.tables[SnapshotRow.__tablename__]
 epochs = Base.metadata.tables[SnapshotEpochRow.__tablename__]
 
 FIGURES = "figures"  # the session info key of the metrics figure reads are counted on
-KEPT_DAYS = 7  # snapshots of older days are pruned (daily); a figure as of one is counted whole again
+KEPT_DAYS = 7  # snapshots of older days are pruned daily; a figure as of one is counted anew
 LAG = timedelta(minutes=10)  # a day's snapshot is kept only once the day is this old
 SKEW = timedelta(minutes=5)  # how far the clocks of the service's processes may differ
 
