@@ -6,16 +6,16 @@ import json
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Annotated, Any
 
+import httpx
 import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi import Depends, FastAPI
-from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
@@ -323,17 +323,24 @@ def create_app(verifier: TokenVerifier) -> FastAPI:
     return app
 
 
+def _http(app: FastAPI) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://service")
+
+
 @pytest.fixture
-def client(issuer: TokenIssuer) -> TestClient:
-    return TestClient(create_app(issuer.verifier()))
+async def client(issuer: TokenIssuer) -> AsyncIterator[httpx.AsyncClient]:
+    async with _http(create_app(issuer.verifier())) as http:
+        yield http
 
 
 @pytest.mark.parametrize(
     "authorization", [None, "Bearer x", "Basic b3A6cGFzcw==", f"Bearer {EXPIRED}"]
 )
-def test_a_call_without_valid_token_is_401(client: TestClient, authorization: str | None) -> None:
+async def test_a_call_without_valid_token_is_401(
+    client: httpx.AsyncClient, authorization: str | None
+) -> None:
     headers = {} if authorization is None else {"Authorization": authorization}
-    response = client.get(f"/regions/{RECORD}/cases", headers=headers)
+    response = await client.get(f"/regions/{RECORD}/cases", headers=headers)
     assert response.status_code == 401
     assert response.headers["WWW-Authenticate"] == "Bearer"
     assert response.json() == {"detail": UNAUTHENTICATED}
@@ -350,23 +357,25 @@ def test_a_call_without_valid_token_is_401(client: TestClient, authorization: st
         (NATIONAL, "/audit-log", 403, {"detail": ROLE_NOT_ALLOWED}),
     ],
 )
-def test_a_call_is_authorised_by_role_and_region(
-    client: TestClient,
+async def test_a_call_is_authorised_by_role_and_region(
+    client: httpx.AsyncClient,
     issuer: TokenIssuer,
     principal: Principal,
     path: str,
     status: int,
     body: dict[str, str],
 ) -> None:
-    response = client.get(path, headers={"Authorization": f"Bearer {issuer.issue(principal)}"})
+    headers = {"Authorization": f"Bearer {issuer.issue(principal)}"}
+    response = await client.get(path, headers=headers)
     assert (response.status_code, response.json()) == (status, body)
 
 
-def test_an_app_without_a_verifier_fails_loudly(issuer: TokenIssuer) -> None:
+async def test_an_app_without_a_verifier_fails_loudly(issuer: TokenIssuer) -> None:
     app = create_app(issuer.verifier())
     del app.state.token_verifier
-    with pytest.raises(RuntimeError, match="install_verifier"):
-        TestClient(app).get("/audit-log", headers={"Authorization": "Bearer any"})
+    async with _http(app) as http:
+        with pytest.raises(RuntimeError, match="install_verifier"):
+            await http.get("/audit-log", headers={"Authorization": "Bearer any"})
 
 
 # Settings
