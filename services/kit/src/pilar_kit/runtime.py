@@ -64,11 +64,13 @@ def guard_fetch(subscription: Any) -> None:
     subscription.fetch = guarded
 
 
-def _security(settings: ServiceSettings) -> BaseSecurity | None:
-    """The broker's NATS user and password when the bus has accounts, and its TLS when set."""
-    creds, tls = settings.nats_credentials(), settings.nats_tls()
-    if creds:
-        return SASLPlaintext(username=creds["user"], password=creds["password"], ssl_context=tls)
+def _security(options: dict[str, Any]) -> BaseSecurity | None:
+    """The broker's share of the bus's connect options: user and password, and TLS when set."""
+    tls = options.get("tls")
+    if "user" in options:
+        return SASLPlaintext(
+            username=options["user"], password=options["password"], ssl_context=tls
+        )
     return BaseSecurity(ssl_context=tls) if tls else None
 
 
@@ -92,6 +94,7 @@ class Runtime:
         side_engines: Sequence[AsyncEngine] = (),
     ) -> None:
         self.service, self.settings, self.migrations = service, settings, migrations
+        self.bus_options = settings.nats_options()  # read once: the TLS context loads files
         self.side_engines = list(side_engines)  # further databases of this service's schema
         self.bus_refusals = 0  # subjects the bus refused this service (see _bus_error)
         setup_logging(service, settings.log_level)
@@ -113,7 +116,7 @@ class Runtime:
             settings.nats_url,
             max_reconnect_attempts=-1,
             inbox_prefix=f"_INBOX.{service}",  # the bus lets a service read only its own inboxes
-            security=_security(settings),
+            security=_security(self.bus_options),
             error_cb=self._bus_error,
             logger=bus_logger(),
             log_level=logging.DEBUG,  # per-batch "Received/Processed" lines only when debugging
@@ -214,7 +217,7 @@ class Runtime:
                     max_reconnect_attempts=-1,
                     inbox_prefix=f"_INBOX.{self.service}",
                     error_cb=self._bus_error,
-                    **self.settings.nats_options(),
+                    **self.bus_options,
                 )
             except Exception as exc:  # noqa: BLE001
                 log.warning(
