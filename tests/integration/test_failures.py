@@ -11,9 +11,7 @@ import asyncio
 import signal
 import subprocess
 import sys
-from collections import Counter
 from contextlib import suppress
-from functools import partial
 from pathlib import Path
 from uuid import UUID
 
@@ -26,7 +24,13 @@ from pilar_contracts.streams import ConsumerSpec
 from pilar_kit.deadletters import list_dead_letters
 from pilar_kit.natsserver import NatsServer
 from pilar_kit.provision import provision
-from tests.integration.flows import Producer, relaying
+from tests.integration.flows import (
+    Producer,
+    all_published,
+    applied_at_least,
+    assert_applied_exactly_once,
+    relaying,
+)
 from tests.integration.kit_app import (
     APPLIED,
     WORKER_SPEC,
@@ -50,30 +54,10 @@ def relay_failures(app: KitApp) -> float:
     return app.registry.get_sample_value("pilar_outbox_publish_failures_total", labels) or 0.0
 
 
-async def _applied_at_least(app: KitApp, consumer: str, count: int) -> None:
-    async def enough() -> bool:
-        return await app.applied_count(consumer) >= count
-
-    await wait_until(enough, f"{count} events applied by {consumer}")
-
-
 async def _assert_exactly_once(app: KitApp, js: JetStreamContext, spec: ConsumerSpec) -> None:
     """Wait for the relay and the consumer to drain, then check one effect per staged event."""
-
-    async def relay_caught_up() -> bool:
-        return await app.unpublished() == 0
-
-    await wait_until(relay_caught_up, "every outbox row published")
-    consumer = spec.durable
-    staged = await app.staged_ids()
-    await _applied_at_least(app, consumer, len(staged))
-    await wait_until(partial(consumer_settled, js, spec), f"{consumer} settled")
-    applied = await app.applied_ids(consumer)
-    doubles = [event_id for event_id, n in Counter(applied).items() if n > 1]
-    assert doubles == [], f"{len(doubles)} events applied twice"
-    assert set(applied) == set(staged), "an event was lost or invented"
-    assert len(applied) == len(staged)
-    assert await app.certified_total(consumer) == len(staged)
+    await all_published(app, within=30)
+    await assert_applied_exactly_once(app, js, spec, await app.staged_ids(), within=30)
 
 
 async def test_nats_killed_mid_stream_loses_nothing_and_applies_nothing_twice(
@@ -88,7 +72,7 @@ async def test_nats_killed_mid_stream_loses_nothing_and_applies_nothing_twice(
     async with consuming(nats_server.url, processor), relaying(relay):
         producer.start()
         try:
-            await _applied_at_least(app, spec.durable, 50)
+            await applied_at_least(app, spec.durable, 50, within=30)
             nats_server.kill()  # SIGKILL while the producer, relay and consumer are busy
             killed_at = producer.staged
             await producer.staged_at_least(killed_at + 50)  # keep staging while it is down
@@ -170,7 +154,7 @@ async def test_consumer_process_killed_with_sigkill_loses_nothing_and_applies_no
         async with relaying(app.relay(js, window=50)):
             producer.start()
             try:
-                await _applied_at_least(app, spec.durable, 30)
+                await applied_at_least(app, spec.durable, 30, within=30)
 
                 # 1. kill -9 while a batch is applied in an open transaction
                 await app.stage(stall)
@@ -222,7 +206,7 @@ async def test_transient_failures_retry_and_bad_events_are_dead_lettered_alone(
     handler = CertifiedHandler(spec.durable)
     processor = app.processor(spec, handler, max_attempts=3, backoff=(0.05, 0.1))
     async with consuming(nats_server.url, processor):
-        await _applied_at_least(app, spec.durable, 11)
+        await applied_at_least(app, spec.durable, 11, within=30)
         await wait_until(lambda: consumer_settled(js, spec), "consumer settled")
 
     applied = await app.applied_ids(spec.durable)

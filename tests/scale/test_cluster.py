@@ -17,7 +17,13 @@ from nats.js import JetStreamContext
 from deploy.nats.servers import NODES
 from pilar_contracts.streams import REGISTRY
 from pilar_kit.provision import provision
-from tests.integration.flows import Producer, relaying
+from tests.integration.flows import (
+    Producer,
+    all_published,
+    applied_at_least,
+    assert_applied_exactly_once,
+    relaying,
+)
 from tests.integration.kit_app import (
     CertifiedHandler,
     KitApp,
@@ -27,7 +33,6 @@ from tests.integration.kit_app import (
     wait_until,
 )
 from tests.scale.conftest import Servers
-from tests.scale.flows import all_published, applied_at_least, assert_applied_exactly_once
 
 pytestmark = pytest.mark.integration
 

@@ -26,7 +26,13 @@ from pilar_contracts.events.registry import ContactChanged
 from pilar_contracts.streams import PRIVATE, REGISTRY
 from pilar_contracts.subjects import event_subject
 from pilar_kit.provision import provision
-from tests.integration.flows import Producer, relaying
+from tests.integration.flows import (
+    Producer,
+    all_published,
+    applied_at_least,
+    assert_applied_exactly_once,
+    relaying,
+)
 from tests.integration.kit_app import (
     CERTIFIED_COUNT,
     CertifiedHandler,
@@ -38,7 +44,6 @@ from tests.integration.kit_app import (
     wait_until,
 )
 from tests.scale.conftest import PROVINCE, HubAndLeaf, linked
-from tests.scale.flows import all_published, applied_at_least, assert_applied_exactly_once
 
 pytestmark = pytest.mark.integration
 

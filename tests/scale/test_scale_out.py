@@ -25,9 +25,13 @@ from sqlalchemy import select
 from pilar_contracts.streams import REGISTRY
 from pilar_kit.natsserver import NatsServer
 from pilar_kit.provision import provision
-from tests.integration.flows import Producer
+from tests.integration.flows import (
+    Producer,
+    all_published,
+    applied_at_least,
+    assert_applied_exactly_once,
+)
 from tests.integration.kit_app import KitApp, connect, wait_until
-from tests.scale.flows import all_published, applied_at_least, assert_applied_exactly_once
 from tests.scale.scale_worker import SHARED, WORKED, metadata
 
 pytestmark = pytest.mark.integration
